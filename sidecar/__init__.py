@@ -1,0 +1,63 @@
+"""The Whieda sidecar: a Flask app that runs the hook map for the WordPress plugin.
+
+``create_app(config)`` builds the web app; ``python -m sidecar serve`` runs it
+under gunicorn together with the background worker.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .config import Config
+from .db import Error as DatabaseError
+from .errors import Refused
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config | None = None) -> Flask:
+    from . import bridge, logs, ops
+    from .runtime import Runtime
+
+    config = config or Config.from_env()
+    logs.configure(config.log_level)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    runtime = Runtime(config)
+    app.extensions["whieda"] = runtime
+    app.teardown_appcontext(runtime.db.release)
+    _register_errors(app)
+    app.register_blueprint(bridge.bp)
+    app.register_blueprint(ops.bp)
+    return app
+
+
+def _register_errors(app: Flask) -> None:
+    def refuse(status: int, body: dict, level: int = logging.WARNING):
+        log.log(level, "refused %s %s: %s", request.method, request.path, body["error"], extra={"fields": {
+            "status": status, "path": request.path, "reason": body["error"], "details": body.get("details")}})
+        return jsonify(body), status
+
+    @app.errorhandler(Refused)
+    def refused(exc: Refused):
+        return refuse(exc.status, exc.body())
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        reasons = {413: f"the body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes"}
+        return refuse(exc.code or 500, {"error": reasons.get(exc.code, exc.description)})
+
+    @app.errorhandler(DatabaseError)
+    def database_down(exc: DatabaseError):
+        log.error("database error: %s", exc)
+        return refuse(503, {"error": "the database is unavailable; retry later"}, logging.ERROR)
+
+    @app.errorhandler(Exception)
+    def crashed(exc: Exception):
+        log.exception("unhandled error")
+        return refuse(500, {"error": "internal error; nothing was applied"}, logging.ERROR)

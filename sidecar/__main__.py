@@ -1,0 +1,57 @@
+"""Command line: ``python -m sidecar serve | worker | migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+
+from dotenv import load_dotenv
+
+from . import logs
+from .config import Config, ConfigError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sidecar", description="The Whieda Webinars sidecar.")
+    parser.add_argument("command", choices=["serve", "worker", "migrate"],
+                        help="serve: web app and worker, supervised; worker: the background worker alone;"
+                             " migrate: create the bridge's tables and exit")
+    args = parser.parse_args(argv)
+
+    # Settings come from the environment, then from a .env file for what is not set there.
+    load_dotenv(os.environ.get("WHIEDA_ENV_FILE", ".env"), override=False)
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        print(f"sidecar: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(config.log_level)
+
+    from .serve import StartupError, prepare, serve
+    try:
+        if args.command == "migrate":
+            prepare(config)
+            return 0
+        if args.command == "worker":
+            return run_worker(config)
+        return serve(config)
+    except StartupError as exc:
+        print(f"sidecar: {exc}", file=sys.stderr)
+        return 2
+
+
+def run_worker(config: Config) -> int:
+    from .runtime import Runtime
+    from .worker import Worker
+
+    worker = Worker(Runtime(config))
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: worker.stop.set())
+    worker.run_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""The hook bridge: ``POST /v1/hooks/{hook}``, one forwarded ``do_action`` call.
+
+Every request is signed by the plugin (checked once, before the view); the call
+is checked against ``contracts/`` and applied once; the answer lists the actions
+the sidecar emitted, for the plugin to fire in WordPress.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, request
+
+from . import signing
+from .errors import Invalid, Unauthorized
+from .hooks import Call
+from .web import read_json, runtime
+
+bp = Blueprint("bridge", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.before_request
+def require_signature() -> None:
+    config = runtime().config
+    try:
+        signing.verify(config.secret, request.headers, request.get_data(cache=True), config.clock_skew_sec)
+    except signing.BadSignature as exc:
+        raise Unauthorized(f"unsigned or badly signed request: {exc}") from None
+
+
+@bp.post("/v1/hooks/<hook>")
+def receive(hook: str):
+    started = time.perf_counter()
+    rt = runtime()
+    spec = rt.contract.inbound(hook)
+    body = rt.contract.check_envelope("bridge-call", read_json())
+    if body["hook"] != hook:
+        raise Invalid("the body names another hook than the URL",
+                      [{"field": "hook", "error": f"{body['hook']!r} is not {hook!r}"}])
+    call = Call(hook, body["event_id"], body["args"], spec.named(body["args"]), body.get("resolved", {}))
+    outcome = rt.dispatcher.apply(call, source="bridge")
+    log.info("hook %s", outcome.status, extra={"fields": {
+        "event_id": call.event_id, "hook": hook, "outcome": outcome.status, "emits": len(outcome.emit),
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2)}})
+    return {"status": outcome.status, "emit": outcome.emit}

@@ -1,0 +1,187 @@
+"""The sidecar's configuration: one object, built once from ``WHIEDA_*`` variables.
+
+A missing or malformed variable raises :class:`ConfigError` with a one-line
+message that names it, so ``python -m sidecar serve`` can stop with that line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """The configuration cannot work; the message names the variable."""
+
+
+_IDENT = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+_HOSTPORT = re.compile(r"^\[?([A-Za-z0-9.\-:]+?)\]?:([0-9]{1,5})$")
+
+
+@dataclass(frozen=True)
+class Config:
+    secret: str
+    db_name: str
+    db_user: str
+    listen: tuple[str, int] = ("127.0.0.1", 8765)
+    db_host: str = "127.0.0.1"
+    db_port: int = 3306
+    db_password: str = ""
+    table_prefix: str = "wp_"
+    memcached: tuple[tuple[str, int], ...] = (("127.0.0.1", 11211),)
+    wp_url: str = "http://127.0.0.1"
+    wp_emit_url: str = ""
+    telegram_token: str = ""
+    telegram_api_base: str = "https://api.telegram.org/bot"
+    max_body_bytes: int = 65536
+    clock_skew_sec: int = 300
+    web_workers: int = 2
+    web_threads: int = 8
+    worker_poll_sec: float = 0.25
+    ledger_retention_days: int = 30
+    log_level: str = "INFO"
+    contracts_dir: Path = field(default_factory=lambda: default_contracts_dir())
+
+    @property
+    def emit_url(self) -> str:
+        """Where the worker posts emits: the plugin's REST route, pretty permalinks or not."""
+        return self.wp_emit_url or self.wp_url.rstrip("/") + "/?rest_route=/whieda/v1/emit"
+
+    def table(self, name: str) -> str:
+        """The full name of one of WordPress's or the bridge's tables, e.g. ``wp_usermeta``."""
+        return f"{self.table_prefix}{name}"
+
+    @classmethod
+    def from_env(cls, environ: os._Environ | dict | None = None) -> "Config":
+        env = dict(os.environ if environ is None else environ)
+        return cls(
+            secret=_secret(env),
+            listen=_hostport(env, "WHIEDA_LISTEN", "127.0.0.1:8765"),
+            db_host=_str(env, "WHIEDA_DB_HOST", "127.0.0.1"),
+            db_port=_int(env, "WHIEDA_DB_PORT", 3306, 1, 65535),
+            db_name=_ident(env, "WHIEDA_DB_NAME", None),
+            db_user=_str(env, "WHIEDA_DB_USER", None),
+            db_password=env.get("WHIEDA_DB_PASSWORD", ""),
+            table_prefix=_ident(env, "WHIEDA_TABLE_PREFIX", "wp_"),
+            memcached=_servers(env),
+            wp_url=_url(env, "WHIEDA_WP_URL", "http://127.0.0.1"),
+            wp_emit_url=_url(env, "WHIEDA_WP_EMIT_URL", "") if env.get("WHIEDA_WP_EMIT_URL") else "",
+            telegram_token=env.get("WHIEDA_TELEGRAM_TOKEN", ""),
+            telegram_api_base=_url(env, "WHIEDA_TELEGRAM_API_BASE", "https://api.telegram.org/bot"),
+            max_body_bytes=_int(env, "WHIEDA_MAX_BODY_BYTES", 65536, 1024, 16 * 1024 * 1024),
+            clock_skew_sec=_int(env, "WHIEDA_CLOCK_SKEW_SEC", 300, 1, 3600),
+            web_workers=_int(env, "WHIEDA_WEB_WORKERS", 2, 1, 64),
+            web_threads=_int(env, "WHIEDA_WEB_THREADS", 8, 1, 256),
+            worker_poll_sec=_float(env, "WHIEDA_WORKER_POLL_SEC", 0.25, 0.01, 60),
+            ledger_retention_days=_int(env, "WHIEDA_LEDGER_RETENTION_DAYS", 30, 1, 3650),
+            log_level=_choice(env, "WHIEDA_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+            contracts_dir=_dir(env, "WHIEDA_CONTRACTS_DIR") or default_contracts_dir(),
+        )
+
+
+def default_contracts_dir() -> Path:
+    """The contract shipped with the package, else the repository's ``contracts/``."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "contracts", here.parent / "contracts"):
+        if (candidate / "hooks").is_dir():
+            return candidate
+    raise ConfigError("WHIEDA_CONTRACTS_DIR is not set and no contracts/ folder ships with the sidecar")
+
+
+def _missing(name: str) -> ConfigError:
+    return ConfigError(f"{name} is not set")
+
+
+def _str(env: dict, name: str, default: str | None) -> str:
+    value = env.get(name, "").strip()
+    if value:
+        return value
+    if default is None:
+        raise _missing(name)
+    return default
+
+
+def _secret(env: dict) -> str:
+    value = env.get("WHIEDA_SECRET", "")
+    if not value:
+        raise ConfigError("WHIEDA_SECRET is not set: the secret shared with the WordPress plugin")
+    if len(value) < 16:
+        raise ConfigError("WHIEDA_SECRET is too short: use at least 16 characters")
+    return value
+
+
+def _int(env: dict, name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _float(env: dict, name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _ident(env: dict, name: str, default: str | None) -> str:
+    value = _str(env, name, default)
+    if not _IDENT.match(value):
+        raise ConfigError(f"{name} may hold only letters, digits and _, got {value!r}")
+    return value
+
+
+def _hostport(env: dict, name: str, default: str) -> tuple[str, int]:
+    raw = _str(env, name, default)
+    match = _HOSTPORT.match(raw)
+    if not match or not 0 < int(match.group(2)) < 65536:
+        raise ConfigError(f"{name} must be host:port, got {raw!r}")
+    return match.group(1), int(match.group(2))
+
+
+def _servers(env: dict) -> tuple[tuple[str, int], ...]:
+    raw = _str(env, "WHIEDA_MEMCACHED", "127.0.0.1:11211")
+    servers = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        servers.append(_hostport({"WHIEDA_MEMCACHED": item}, "WHIEDA_MEMCACHED", item))
+    if not servers:
+        raise ConfigError("WHIEDA_MEMCACHED must list host:port servers, comma-separated")
+    return tuple(servers)
+
+
+def _url(env: dict, name: str, default: str) -> str:
+    value = _str(env, name, default)
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
+    return value
+
+
+def _choice(env: dict, name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _str(env, name, default).upper()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _dir(env: dict, name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw)
+    if not (path / "hooks").is_dir():
+        raise ConfigError(f"{name} must be a folder with hooks/*.json, got {raw!r}")
+    return path

@@ -1,0 +1,125 @@
+"""The job queue, ``{prefix}whieda_jobs``: the only SQL for that table.
+
+Jobs are claimed, not assumed (as Action Scheduler does): a claim marks rows
+``running`` with the claimer's id inside ``SELECT … FOR UPDATE SKIP LOCKED``, so
+several workers share the queue without taking the same job. A claim that a dead
+worker left behind is released after its lease.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .config import Config
+from .db import execute, rows
+
+PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+
+
+class Retry(Exception):
+    """A runner's answer: try the job again later (after ``delay`` seconds, or the backoff)."""
+
+    def __init__(self, reason: str, delay: float | None = None):
+        super().__init__(reason)
+        self.delay = delay
+
+
+class Fail(Exception):
+    """A runner's answer: do not try again; the job stays failed, with the reason, for an operator."""
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    payload: dict
+    attempts: int
+    dedup_key: str | None
+    run_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Job":
+        return cls(row["id"], row["kind"], json.loads(row["payload"]), row["attempts"], row["dedup_key"], row["run_at"])
+
+
+class Jobs:
+    def __init__(self, config: Config):
+        self.table = config.table("whieda_jobs")
+
+    def enqueue(self, conn, kind: str, payload: dict, now: datetime, run_at: datetime | None = None,
+                dedup_key: str | None = None) -> int | None:
+        """Add a job; with a ``dedup_key`` already queued (in any state), add nothing and return None."""
+        with conn.cursor() as cur:
+            cur.execute(
+                f"INSERT INTO {self.table} (kind, dedup_key, payload, status, run_at, created_at, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE id = id",
+                (kind, dedup_key, json.dumps(payload, ensure_ascii=False), PENDING, run_at or now, now, now))
+            return cur.lastrowid if cur.rowcount == 1 else None
+
+    def claim(self, conn, worker_id: str, now: datetime, limit: int, exclude_kinds: tuple[str, ...] = ()) -> list[Job]:
+        """Claim up to ``limit`` due jobs, oldest first; call inside a transaction."""
+        skip = "".join(" AND kind <> %s" for _ in exclude_kinds)
+        due = rows(conn,
+                   f"SELECT * FROM {self.table} WHERE status = %s AND run_at <= %s{skip}"
+                   " ORDER BY run_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
+                   (PENDING, now, *exclude_kinds, limit))
+        if due:
+            ids = [row["id"] for row in due]
+            execute(conn,
+                    f"UPDATE {self.table} SET status = %s, claimed_by = %s, claimed_at = %s, updated_at = %s"
+                    f" WHERE id IN ({', '.join(['%s'] * len(ids))})",
+                    (RUNNING, worker_id, now, now, *ids))
+        return [Job.from_row(row) for row in due]
+
+    def claim_head(self, conn, kind: str, worker_id: str, now: datetime) -> Job | None:
+        """Claim the oldest job of an ordered kind, or None while it waits for its retry.
+
+        A job scheduled for later and never tried is not in line yet, so it blocks nothing;
+        a job waiting to be retried keeps its place, and nothing behind it may overtake it.
+        """
+        head = rows(conn, f"SELECT * FROM {self.table} WHERE kind = %s AND status = %s"
+                          " AND (run_at <= %s OR attempts > 0) ORDER BY id LIMIT 1 FOR UPDATE",
+                    (kind, PENDING, now))
+        if not head or head[0]["run_at"] > now:
+            return None
+        execute(conn, f"UPDATE {self.table} SET status = %s, claimed_by = %s, claimed_at = %s, updated_at = %s"
+                      " WHERE id = %s", (RUNNING, worker_id, now, now, head[0]["id"]))
+        return Job.from_row(head[0])
+
+    def complete(self, conn, job_id: int, now: datetime) -> None:
+        execute(conn,
+                f"UPDATE {self.table} SET status = %s, attempts = attempts + 1, last_error = NULL,"
+                " claimed_by = NULL, updated_at = %s WHERE id = %s",
+                (DONE, now, job_id))
+
+    def retry(self, conn, job_id: int, now: datetime, run_at: datetime, error: str) -> None:
+        execute(conn,
+                f"UPDATE {self.table} SET status = %s, attempts = attempts + 1, run_at = %s, last_error = %s,"
+                " claimed_by = NULL, updated_at = %s WHERE id = %s",
+                (PENDING, run_at, error[:2000], now, job_id))
+
+    def fail(self, conn, job_id: int, now: datetime, error: str) -> None:
+        execute(conn,
+                f"UPDATE {self.table} SET status = %s, attempts = attempts + 1, last_error = %s,"
+                " claimed_by = NULL, updated_at = %s WHERE id = %s",
+                (FAILED, error[:2000], now, job_id))
+
+    def release_stale(self, conn, now: datetime, lease: timedelta) -> int:
+        """Give back claims older than ``lease`` (their worker died mid-job)."""
+        return execute(conn,
+                       f"UPDATE {self.table} SET status = %s, claimed_by = NULL, updated_at = %s"
+                       " WHERE status = %s AND claimed_at < %s",
+                       (PENDING, now, RUNNING, now - lease))
+
+    def counts(self, conn, now: datetime) -> dict:
+        """Backlog by state, and how late the oldest due pending job is (seconds)."""
+        found = rows(conn, f"SELECT status, COUNT(*) AS n, MIN(run_at) AS oldest FROM {self.table}"
+                           " WHERE status IN (%s, %s, %s) GROUP BY status", (PENDING, RUNNING, FAILED))
+        counts = {PENDING: 0, RUNNING: 0, FAILED: 0, "overdue_sec": 0}
+        for row in found:
+            counts[row["status"]] = int(row["n"])
+            if row["status"] == PENDING and row["oldest"] is not None:
+                counts["overdue_sec"] = max(0, int((now - row["oldest"]).total_seconds()))
+        return counts

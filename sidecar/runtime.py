@@ -1,0 +1,36 @@
+"""The sidecar's parts, built once from the config and shared by the web app and the worker."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pymemcache.client.hash import HashClient
+
+from .config import Config
+from .contracts import Contract
+from .db import Database
+from .hooks import HOOK_MAP, Dispatcher
+from .jobs import Jobs
+from .ledger import Ledger
+
+
+class Runtime:
+    def __init__(self, config: Config):
+        self.config = config
+        self.db = Database(config)
+        self.contract = Contract.load(config.contracts_dir)
+        self.ledger = Ledger(config)
+        self.jobs = Jobs(config)
+        self.dispatcher = Dispatcher(self, HOOK_MAP)
+
+    @cached_property
+    def cache(self) -> HashClient:
+        """The memcached servers the site's object cache uses (WHIEDA_MEMCACHED)."""
+        return HashClient(
+            list(self.config.memcached),
+            connect_timeout=0.25,
+            timeout=0.5,
+            use_pooling=True,
+            retry_attempts=1,
+            dead_timeout=1,
+        )

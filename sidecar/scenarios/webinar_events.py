@@ -1,0 +1,13 @@
+"""client-webinar-event-emitter (SPEC §3): normalises a completed participation.
+
+Every ``client_webinar_completed`` becomes the downstream fact ``webinar_completed``
+with the same payload, whatever emitted the original.
+"""
+
+from __future__ import annotations
+
+from ..hooks.dispatcher import Call, Context
+
+
+def emit_webinar_completed(ctx: Context, call: Call) -> None:
+    ctx.emit("webinar_completed", [call.named["payload"]])

@@ -1,0 +1,1 @@
+"""The only code that writes ``{prefix}usermeta``, and only ``autowebinar_*`` keys."""

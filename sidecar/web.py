@@ -1,0 +1,32 @@
+"""Helpers shared by the blueprints."""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app, request
+
+from .errors import BadRequest
+from .runtime import Runtime
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["whieda"]
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def read_json() -> dict:
+    """The request body as a JSON object, or a 400 that says what is wrong with it."""
+    raw = request.get_data(cache=True)
+    try:
+        body = json.loads(raw, parse_constant=_no_constants)
+    except RecursionError:
+        raise BadRequest("the JSON body is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the JSON body must be an object")
+    return body

@@ -1,0 +1,75 @@
+"""Fixtures: one real stack for the session (WordPress + plugin, MariaDB, memcached, sidecar).
+
+The stack is started if it is not running and stopped at the end, unless
+WHIEDA_KEEP_STACK=1 (handy while developing: the next run starts in a second).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sidecar.config import Config
+from tests.helpers import Probe, Sidecar
+from tests.stack import Stack
+
+
+@pytest.fixture(scope="session")
+def stack():
+    stack = Stack("test")
+    stack.up()
+    yield stack
+    if os.environ.get("WHIEDA_KEEP_STACK") != "1":
+        stack.down()
+
+
+@pytest.fixture
+def config(stack) -> Config:
+    return Config.from_env(stack.sidecar_env())
+
+
+@pytest.fixture
+def sidecar(stack) -> Sidecar:
+    if not stack.alive("sidecar"):
+        stack.start_sidecar()
+    return Sidecar(stack)
+
+
+@pytest.fixture
+def probe(stack) -> Probe:
+    return Probe(stack)
+
+
+@pytest.fixture
+def sidecar_down(stack):
+    """The sidecar stopped for one test, and back (healthy) afterwards."""
+    stack.stop("sidecar")
+    yield stack
+    stack.start_sidecar()
+
+
+@pytest.fixture
+def clean_outbox(stack):
+    """An empty outbox and a closed breaker, before and after."""
+    def reset():
+        stack.sql(f"DELETE FROM {stack.table('whieda_outbox')}")
+        stack.wp_eval("delete_option('whieda_breaker'); delete_option('whieda_outbox_backlog'); return true;")
+    reset()
+    yield
+    reset()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_php_notices_from_our_code(stack):
+    """Across the whole suite, PHP logs no warning, notice or error from the plugin or the stand-ins."""
+    logs = [stack.logs / "wordpress.log", stack.logs / "php-errors.log"]
+    starts = {log: log.stat().st_size if log.exists() else 0 for log in logs}
+    yield
+    ours = []
+    for log, start in starts.items():
+        with open(log, encoding="utf-8", errors="replace") as handle:
+            handle.seek(start)
+            ours += [line.strip() for line in handle
+                     if "PHP " in line and ("/wp-plugin/" in line or "/tests/wordpress/" in line)]
+    assert ours == [], "PHP complained about our code:\n" + "\n".join(ours[:20])

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the local stack and the tests need.
+# Quick and silent when everything is already there; run as root.
+set -euo pipefail
+
+packages=(
+  # WordPress 6.1 from Debian, served by nginx + php-fpm
+  wordpress wordpress-l10n wordpress-theme-twentytwentythree
+  nginx php-fpm php-cli php-mysql php-curl php-memcached php-mbstring php-xml
+  # the database and the object cache
+  mariadb-server mariadb-client memcached
+  # the sidecar's virtualenv (mysqlclient builds against libmariadb)
+  python3 python3-venv python3-dev gcc pkg-config libmariadb-dev
+  curl ca-certificates
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if ((${#missing[@]})); then
+  echo "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

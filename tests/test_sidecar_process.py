@@ -1,0 +1,185 @@
+"""`python -m sidecar serve`: configuration, tables, supervision, the worker and emits to WordPress."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import requests
+
+from sidecar.runtime import Runtime
+from tests.helpers import wait_until
+from tests.stack import REPO
+
+PAYLOAD = {"lead_id": 7, "webinar_id": 42, "webinar_type": "live", "session_id": "s-1", "completed_at": 1767229200}
+
+
+def sidecar_command(command: str, env: dict, timeout: float = 30) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("WHIEDA_")}
+    return subprocess.run([sys.executable, "-m", "sidecar", command], env={**clean, **env}, capture_output=True,
+                          text=True, timeout=timeout, cwd="/")
+
+
+@pytest.mark.parametrize("change,variable", [
+    ({"WHIEDA_SECRET": ""}, "WHIEDA_SECRET is not set"),
+    ({"WHIEDA_SECRET": "short"}, "WHIEDA_SECRET is too short"),
+    ({"WHIEDA_LISTEN": "everywhere"}, "WHIEDA_LISTEN must be host:port"),
+    ({"WHIEDA_DB_NAME": ""}, "WHIEDA_DB_NAME is not set"),
+    ({"WHIEDA_DB_PORT": "ninety"}, "WHIEDA_DB_PORT must be a whole number"),
+    ({"WHIEDA_TABLE_PREFIX": "wp; DROP"}, "WHIEDA_TABLE_PREFIX may hold only"),
+    ({"WHIEDA_MEMCACHED": "cache"}, "WHIEDA_MEMCACHED must be host:port"),
+    ({"WHIEDA_WP_URL": "ftp://site"}, "WHIEDA_WP_URL must be an http(s) URL"),
+    ({"WHIEDA_DB_PASSWORD": "wrong"}, "cannot reach the database"),
+])
+def test_bad_configuration_stops_it_at_start_with_one_line_naming_the_variable(stack, change, variable):
+    done = sidecar_command("serve", stack.sidecar_env(**change))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and variable in lines[0], done.stderr
+
+
+def test_settings_can_come_from_an_env_file_and_migrate_is_idempotent(stack, tmp_path):
+    env_file = tmp_path / "sidecar.env"
+    env_file.write_text("".join(f"{key}={value}\n" for key, value in stack.sidecar_env().items()))
+    for _ in range(2):
+        done = sidecar_command("migrate", {"WHIEDA_ENV_FILE": str(env_file)})
+        assert done.returncode == 0, done.stderr
+    tables = {row[next(iter(row))] for row in stack.sql("SHOW TABLES LIKE %s", (stack.table("whieda\\_%"),))}
+    assert {stack.table(t) for t in ("whieda_events", "whieda_jobs", "whieda_workers")} <= tables
+
+
+def test_healthz_is_503_while_memcached_is_down(stack, sidecar):
+    stack.stop("memcached")
+    try:
+        answer = requests.get(sidecar.url + "/healthz", timeout=5)
+        assert answer.status_code == 503
+        body = answer.json()
+        assert body["status"] == "degraded"
+        assert body["checks"]["memcached"]["ok"] is False and body["checks"]["database"]["ok"] is True
+    finally:
+        stack.start_memcached()
+    wait_until(stack.sidecar_healthy, what="healthy again")
+
+
+def children(pid: int) -> dict[str, int]:
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found["web" if "gunicorn" in cmdline else "worker"] = int(stat.parent.name)
+    return found
+
+
+def test_the_supervisor_restarts_a_child_that_dies(stack, sidecar):
+    before = children(stack.pid("sidecar"))
+    assert set(before) == {"web", "worker"}
+    os.kill(before["worker"], signal.SIGKILL)
+    after = wait_until(lambda: children(stack.pid("sidecar")).get("worker") not in (None, before["worker"])
+                       and children(stack.pid("sidecar")), timeout=15, what="a new worker")
+    assert after["web"] == before["web"]
+    wait_until(stack.sidecar_healthy, timeout=15, what="healthy again")
+
+
+@pytest.fixture
+def runtime(config) -> Runtime:
+    return Runtime(config)
+
+
+def enqueue_emit(runtime: Runtime, hook: str, args: list, delay: float = 0) -> tuple[int, str]:
+    event_id = str(uuid.uuid4())
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    job = runtime.db.run(lambda conn: runtime.jobs.enqueue(
+        conn, "emit", {"event_id": event_id, "hook": hook, "args": args}, now,
+        run_at=now + timedelta(seconds=delay), dedup_key=f"emit:{event_id}"))
+    return job, event_id
+
+
+def job_row(stack, job_id: int) -> dict:
+    return stack.sql(f"SELECT * FROM {stack.table('whieda_jobs')} WHERE id = %s", (job_id,))[0]
+
+
+def test_the_worker_posts_queued_emits_to_wordpress_once(stack, sidecar, runtime, probe):
+    mark = probe.mark()
+    job_id, _ = enqueue_emit(runtime, "webinar_completed", [dict(PAYLOAD, lead_id=301)])
+    wait_until(lambda: job_row(stack, job_id)["status"] == "done", what="the emit job done")
+    assert probe.fired("webinar_completed", mark, by_sidecar=True) == [[dict(PAYLOAD, lead_id=301)]]
+
+
+def test_a_dedup_key_queues_a_job_once(stack, runtime):
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    key = f"test:{uuid.uuid4()}"
+    later = now + timedelta(days=1)
+    first = runtime.db.run(lambda c: runtime.jobs.enqueue(c, "emit", {"x": 1}, now, later, key))
+    again = runtime.db.run(lambda c: runtime.jobs.enqueue(c, "emit", {"x": 2}, now, later, key))
+    assert first is not None and again is None
+    assert stack.sql(f"SELECT payload FROM {stack.table('whieda_jobs')} WHERE dedup_key = %s", (key,)) == [
+        {"payload": '{"x": 1}'}]
+
+
+def test_an_emit_scheduled_for_later_does_not_hold_up_the_ones_due_now(stack, sidecar, runtime, probe):
+    mark = probe.mark()
+    later, _ = enqueue_emit(runtime, "webinar_completed", [dict(PAYLOAD, lead_id=305)], delay=3600)
+    now, _ = enqueue_emit(runtime, "webinar_completed", [dict(PAYLOAD, lead_id=306)])
+    wait_until(lambda: job_row(stack, now)["status"] == "done", what="the emit due now")
+    assert job_row(stack, later)["status"] == "pending"
+    assert probe.fired("webinar_completed", mark) == [[dict(PAYLOAD, lead_id=306)]]
+    stack.sql(f"DELETE FROM {stack.table('whieda_jobs')} WHERE id = %s", (later,))
+
+
+def test_emits_wait_while_wordpress_is_away_and_arrive_in_order(stack, sidecar, runtime, probe):
+    mark = probe.mark()
+    stack.stop("nginx")
+    try:
+        jobs = [enqueue_emit(runtime, "webinar_completed", [dict(PAYLOAD, lead_id=lead)])[0] for lead in (311, 312, 313)]
+        head = wait_until(lambda: job_row(stack, jobs[0])["attempts"] >= 2 and job_row(stack, jobs[0]),
+                          what="the first emit retried")
+        assert head["status"] == "pending" and "WordPress unreachable" in head["last_error"]
+        assert [job_row(stack, j)["attempts"] for j in jobs[1:]] == [0, 0]  # nothing overtakes the head
+    finally:
+        stack.start_web()
+    wait_until(lambda: all(job_row(stack, j)["status"] == "done" for j in jobs), timeout=40,
+               what="all emits delivered")
+    assert [args[0]["lead_id"] for args in probe.fired("webinar_completed", mark)] == [311, 312, 313]
+
+
+def test_a_refused_emit_is_kept_as_failed_and_does_not_block_the_lane(stack, sidecar, runtime, probe):
+    mark = probe.mark()
+    bad, _ = enqueue_emit(runtime, "webinar_completed", [PAYLOAD, "one too many"])
+    good, _ = enqueue_emit(runtime, "webinar_completed", [dict(PAYLOAD, lead_id=321)])
+    wait_until(lambda: job_row(stack, good)["status"] == "done", what="the good emit")
+    failed = job_row(stack, bad)
+    assert failed["status"] == "failed" and "WordPress answered 422" in failed["last_error"]
+    assert probe.fired("webinar_completed", mark) == [[dict(PAYLOAD, lead_id=321)]]
+
+
+def test_queued_jobs_survive_a_sidecar_killed_with_sigkill(stack, sidecar, runtime, probe):
+    mark = probe.mark()
+    job_id, _ = enqueue_emit(runtime, "webinar_completed", [dict(PAYLOAD, lead_id=331)], delay=2)
+    stack.kill("sidecar")
+    assert job_row(stack, job_id)["status"] == "pending"
+    time.sleep(2)
+    stack.start_sidecar()
+    wait_until(lambda: job_row(stack, job_id)["status"] == "done", what="the job after the restart")
+    assert probe.fired("webinar_completed", mark) == [[dict(PAYLOAD, lead_id=331)]]
+
+
+def test_the_sidecar_runs_from_an_installed_package_too(tmp_path):
+    """`pip install .` ships the contract inside the package."""
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp_path),
+                    str(REPO)], check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-c", "from sidecar.config import default_contracts_dir as d; print(d())"],
+                          env={**os.environ, "PYTHONPATH": str(tmp_path)}, capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert done.stdout.strip() == str(tmp_path / "sidecar" / "contracts")
+    assert len(list((tmp_path / "sidecar" / "contracts" / "hooks").glob("*.json"))) == 21

@@ -1,0 +1,90 @@
+<?php
+/**
+ * Plugin Name: Whieda test probe (test stack only)
+ * Description: Lets the tests fire hooks through a real HTTP request and see which hooks WordPress fired.
+ *
+ * - Records every call of every hook in the contract into {prefix}whieda_test_probe,
+ *   marking whether our plugin fired it on the sidecar's behalf.
+ * - POST /?whieda_probe=fire with header X-Whieda-Probe: WHIEDA_PROBE_TOKEN and a JSON
+ *   body {"hook": "...", "args": [...]} fires do_action(hook, ...args) in that request.
+ * - For the benchmark: the option whieda_test_probe_paused stops the recording, and
+ *   ?whieda_probe=fire&worker_log=1 appends the request's whole PHP time (shutdown work
+ *   included) to whieda-bench-worker.log in the system's temp folder.
+ *
+ * @package Whieda_Tests
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+function whieda_probe_table() {
+	global $wpdb;
+	return $wpdb->prefix . 'whieda_test_probe';
+}
+
+add_action(
+	'plugins_loaded',
+	function () {
+		global $wpdb;
+		if ( ! class_exists( 'Whieda_Plugin' ) ) {
+			return;
+		}
+		if ( get_option( 'whieda_test_probe_table' ) !== '1' ) {
+			$wpdb->query( 'CREATE TABLE IF NOT EXISTS ' . whieda_probe_table() . ' (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, hook VARCHAR(64) NOT NULL, args LONGTEXT NOT NULL, by_sidecar TINYINT(1) NOT NULL, fired_at DATETIME(6) NOT NULL, KEY hook (hook)) DEFAULT CHARSET=utf8mb4' );
+			update_option( 'whieda_test_probe_table', '1', true );
+		}
+		if ( get_option( 'whieda_test_probe_paused' ) ) {
+			return;
+		}
+		$plugin = Whieda_Plugin::instance();
+		foreach ( $plugin->contract->all() as $hook => $spec ) {
+			add_action(
+				$hook,
+				function ( ...$args ) use ( $hook, $plugin ) {
+					global $wpdb;
+					$wpdb->insert(
+						whieda_probe_table(),
+						array(
+							'hook'       => $hook,
+							'args'       => wp_json_encode( $args ),
+							'by_sidecar' => $plugin->emitter->is_firing( $hook ) ? 1 : 0,
+							'fired_at'   => gmdate( 'Y-m-d H:i:s' ) . substr( (string) microtime(), 1, 7 ),
+						)
+					);
+				},
+				20,
+				count( $spec['args'] )
+			);
+		}
+	}
+);
+
+add_action(
+	'init',
+	function () {
+		if ( ! isset( $_GET['whieda_probe'] ) || 'fire' !== $_GET['whieda_probe'] ) { // phpcs:ignore WordPress.Security.NonceVerification
+			return;
+		}
+		$token = isset( $_SERVER['HTTP_X_WHIEDA_PROBE'] ) ? (string) $_SERVER['HTTP_X_WHIEDA_PROBE'] : '';
+		if ( ! defined( 'WHIEDA_PROBE_TOKEN' ) || ! hash_equals( WHIEDA_PROBE_TOKEN, $token ) ) {
+			wp_send_json( array( 'error' => 'forbidden' ), 403 );
+		}
+		$body = json_decode( (string) file_get_contents( 'php://input' ), true );
+		if ( ! is_array( $body ) || ! isset( $body['hook'], $body['args'] ) || ! is_array( $body['args'] ) ) {
+			wp_send_json( array( 'error' => 'body must be {"hook", "args"}' ), 400 );
+		}
+		if ( isset( $_GET['worker_log'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification
+			add_action(
+				'shutdown',
+				function () {
+					$ms = ( microtime( true ) - $_SERVER['REQUEST_TIME_FLOAT'] ) * 1000;
+					file_put_contents( sys_get_temp_dir() . '/whieda-bench-worker.log', round( $ms, 3 ) . "\n", FILE_APPEND );
+				},
+				PHP_INT_MAX
+			);
+		}
+		$started = microtime( true );
+		do_action_ref_array( (string) $body['hook'], $body['args'] );
+		wp_send_json( array( 'fired' => $body['hook'], 'do_action_ms' => ( microtime( true ) - $started ) * 1000 ) );
+	},
+	1
+);

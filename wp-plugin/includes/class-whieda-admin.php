@@ -1,0 +1,167 @@
+<?php
+/**
+ * Settings → Whieda: connection, health, outbox.
+ *
+ * @package Whieda_Bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The settings screen. Saving goes through the Settings API (nonce and
+ * capability checked by options.php); replay and requeue go through
+ * admin-post.php with their own nonces. Everything printed is escaped.
+ */
+class Whieda_Admin {
+
+	const PAGE       = 'whieda';
+	const CAPABILITY = 'manage_options';
+
+	/** @var Whieda_Config */
+	private $config;
+
+	/** @var Whieda_Sidecar_Client */
+	private $client;
+
+	/** @var Whieda_Outbox */
+	private $outbox;
+
+	/** @var Whieda_Breaker */
+	private $breaker;
+
+	/** @var Whieda_Forwarder */
+	private $forwarder;
+
+	public function __construct( Whieda_Config $config, Whieda_Sidecar_Client $client, Whieda_Outbox $outbox, Whieda_Breaker $breaker, Whieda_Forwarder $forwarder ) {
+		$this->config    = $config;
+		$this->client    = $client;
+		$this->outbox    = $outbox;
+		$this->breaker   = $breaker;
+		$this->forwarder = $forwarder;
+	}
+
+	public function register() {
+		add_action( 'admin_menu', array( $this, 'add_page' ) );
+		add_action( 'admin_init', array( $this, 'register_setting' ) );
+		add_action( 'admin_post_whieda_replay', array( $this, 'handle_replay' ) );
+		add_action( 'admin_post_whieda_requeue', array( $this, 'handle_requeue' ) );
+	}
+
+	public function add_page() {
+		add_options_page( __( 'Whieda: мост вебинаров', 'whieda-bridge' ), __( 'Whieda', 'whieda-bridge' ), self::CAPABILITY, self::PAGE, array( $this, 'render' ) );
+	}
+
+	public function register_setting() {
+		register_setting(
+			self::PAGE,
+			Whieda_Config::OPTION,
+			array(
+				'type'              => 'array',
+				'sanitize_callback' => array( $this, 'sanitize' ),
+				'default'           => array(),
+			)
+		);
+	}
+
+	/**
+	 * Cleans the submitted settings. An empty secret field keeps the saved secret.
+	 *
+	 * @param mixed $input Submitted values.
+	 * @return array
+	 */
+	public function sanitize( $input ) {
+		$saved = get_option( Whieda_Config::OPTION, array() );
+		$clean = is_array( $saved ) ? $saved : array();
+		$input = is_array( $input ) ? wp_unslash( $input ) : array();
+
+		if ( isset( $input['sidecar_url'] ) ) {
+			$url = esc_url_raw( trim( (string) $input['sidecar_url'] ), array( 'http', 'https' ) );
+			if ( '' === trim( (string) $input['sidecar_url'] ) || '' !== $url ) {
+				$clean['sidecar_url'] = $url;
+			} else {
+				add_settings_error( Whieda_Config::OPTION, 'whieda_url', __( 'Адрес сайдкара должен начинаться с http:// или https://.', 'whieda-bridge' ) );
+			}
+		}
+		$secret = isset( $input['secret'] ) ? trim( (string) $input['secret'] ) : '';
+		if ( '' !== $secret ) {
+			if ( strlen( $secret ) >= 16 ) {
+				$clean['secret'] = $secret;
+			} else {
+				add_settings_error( Whieda_Config::OPTION, 'whieda_secret', __( 'Секрет должен быть не короче 16 символов; сохранён прежний.', 'whieda-bridge' ) );
+			}
+		}
+		$bounds = array(
+			'timeout_ms'         => array( 50, 10000 ),
+			'connect_timeout_ms' => array( 10, 5000 ),
+		);
+		foreach ( $bounds as $key => $range ) {
+			if ( isset( $input[ $key ] ) && '' !== $input[ $key ] ) {
+				$clean[ $key ] = max( $range[0], min( $range[1], absint( $input[ $key ] ) ) );
+			}
+		}
+		return $clean;
+	}
+
+	public function render() {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'Недостаточно прав для этой страницы.', 'whieda-bridge' ), 403 );
+		}
+		$view = array(
+			'config'  => $this->config,
+			'health'  => $this->config->is_configured() ? $this->client->health() : null,
+			'breaker' => $this->breaker->state(),
+			'counts'  => $this->outbox->counts(),
+			'errors'  => $this->outbox->recent_errors( 10 ),
+			'secret'  => self::masked( $this->config->secret() ),
+			'notice'  => isset( $_GET['whieda_notice'] ) ? sanitize_key( wp_unslash( $_GET['whieda_notice'] ) ) : '', // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only.
+			'count'   => isset( $_GET['whieda_count'] ) ? absint( $_GET['whieda_count'] ) : 0, // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only.
+		);
+		require WHIEDA_BRIDGE_DIR . '/templates/admin-settings.php';
+	}
+
+	public function handle_replay() {
+		$this->check_request( 'whieda_replay' );
+		$delivered = $this->forwarder->replay( true );
+		$this->back( 'replayed', $delivered );
+	}
+
+	public function handle_requeue() {
+		$this->check_request( 'whieda_requeue' );
+		$count = $this->outbox->requeue_failed();
+		$this->back( 'requeued', $count );
+	}
+
+	/**
+	 * How a secret is shown: never in full, only that it is set and its last characters.
+	 *
+	 * @param string $secret Secret.
+	 * @return string
+	 */
+	public static function masked( $secret ) {
+		if ( '' === $secret ) {
+			return '';
+		}
+		return strlen( $secret ) >= 20 ? '••••••••' . substr( $secret, -4 ) : '••••••••';
+	}
+
+	private function check_request( $action ) {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'Недостаточно прав.', 'whieda-bridge' ), 403 );
+		}
+		check_admin_referer( $action );
+	}
+
+	private function back( $notice, $count ) {
+		wp_safe_redirect(
+			add_query_arg(
+				array(
+					'page'          => self::PAGE,
+					'whieda_notice' => $notice,
+					'whieda_count'  => $count,
+				),
+				admin_url( 'options-general.php' )
+			)
+		);
+		exit;
+	}
+}

@@ -1,0 +1,248 @@
+<?php
+/**
+ * The forwarder: every inbound hook of the contract goes to the sidecar.
+ *
+ * @package Whieda_Bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * A do_action of an inbound hook is only noted while the page runs. At shutdown,
+ * once the response has gone to the visitor, the noted calls go to the sidecar in
+ * order and the actions it emits are fired. A call that cannot be delivered goes
+ * to the outbox, and so does every call behind it, so order holds; the outbox is
+ * replayed by WP-Cron (and by `make replay` and the settings screen) with backoff.
+ */
+class Whieda_Forwarder {
+
+	/** Seconds a shutdown may spend draining a backlog after the response has gone. */
+	const SHUTDOWN_REPLAY_BUDGET = 2.0;
+
+	/** Seconds a cron or manual replay may run. */
+	const REPLAY_BUDGET = 20.0;
+
+	/** Longest wait between replays of one call, in seconds. */
+	const MAX_BACKOFF = 300;
+
+	/** @var Whieda_Config */
+	private $config;
+
+	/** @var Whieda_Contract */
+	private $contract;
+
+	/** @var Whieda_Sidecar_Client */
+	private $client;
+
+	/** @var Whieda_Outbox */
+	private $outbox;
+
+	/** @var Whieda_Breaker */
+	private $breaker;
+
+	/** @var Whieda_Emitter */
+	private $emitter;
+
+	/** @var array[] Calls noted during this request: {event_id, hook, body}. */
+	private $queue = array();
+
+	/** @var bool Whether the response has been handed to the visitor. */
+	private $response_sent = false;
+
+	public function __construct( Whieda_Config $config, Whieda_Contract $contract, Whieda_Sidecar_Client $client, Whieda_Outbox $outbox, Whieda_Breaker $breaker, Whieda_Emitter $emitter ) {
+		$this->config   = $config;
+		$this->contract = $contract;
+		$this->client   = $client;
+		$this->outbox   = $outbox;
+		$this->breaker  = $breaker;
+		$this->emitter  = $emitter;
+	}
+
+	/** Listens to every inbound hook of the contract, with its full argument list. */
+	public function subscribe() {
+		foreach ( $this->contract->inbound() as $hook => $names ) {
+			add_action(
+				$hook,
+				function ( ...$args ) use ( $hook ) {
+					$this->note( $hook, $args );
+				},
+				10,
+				count( $names )
+			);
+		}
+	}
+
+	/**
+	 * Notes one call; cheap, so the page does not wait. Never changes the arguments.
+	 *
+	 * @param string $hook Hook name.
+	 * @param array  $args Positional arguments of the do_action call.
+	 */
+	public function note( $hook, $args ) {
+		if ( $this->emitter->is_firing( $hook ) ) {
+			return; // The sidecar emitted this call and has already dispatched it.
+		}
+		$names    = $this->contract->inbound()[ $hook ];
+		$event_id = 'event_id' === $names[0] && isset( $args[0] ) && is_string( $args[0] ) && '' !== $args[0] ? $args[0] : wp_generate_uuid4();
+		$envelope = array(
+			'event_id' => $event_id,
+			'hook'     => $hook,
+			// A PHP empty array would encode as [], but an empty context is an object.
+			'args'     => array_map(
+				function ( $arg ) {
+					return array() === $arg ? new stdClass() : $arg;
+				},
+				$args
+			),
+			'fired_at' => time(),
+		);
+		/**
+		 * Filters what the plugin resolves in WordPress for the sidecar about one call
+		 * (contacts, schedule). It travels beside the arguments, never inside them.
+		 *
+		 * @param array  $resolved Empty by default.
+		 * @param string $hook     Hook name.
+		 * @param array  $args     Positional arguments.
+		 */
+		$resolved = apply_filters( 'whieda_resolved', array(), $hook, $args );
+		if ( is_array( $resolved ) && array() !== $resolved ) {
+			$envelope['resolved'] = $resolved;
+		}
+		$this->queue[] = array(
+			'event_id' => $event_id,
+			'hook'     => $hook,
+			'body'     => (string) wp_json_encode( $envelope ),
+		);
+	}
+
+	/** Shutdown: hand the response over, then deliver what this request noted. */
+	public function flush() {
+		if ( array() === $this->queue && ! $this->outbox->has_backlog() ) {
+			return;
+		}
+		$this->send_response_first();
+		while ( array() !== $this->queue ) {
+			$this->deliver( array_shift( $this->queue ) ); // Emits fired here may note more calls.
+		}
+		if ( $this->outbox->has_backlog() && $this->breaker->allows() && $this->config->is_configured() ) {
+			$this->replay( false, self::SHUTDOWN_REPLAY_BUDGET );
+		}
+	}
+
+	/**
+	 * Replays the outbox in order. WP-Cron calls it with no argument (backoff applies);
+	 * `make replay` and the settings screen force it (every pending call, now).
+	 *
+	 * @param bool  $force  Ignore the breaker and each call's backoff.
+	 * @param float $budget Seconds this replay may run.
+	 * @return int Calls delivered.
+	 */
+	public function replay( $force = false, $budget = self::REPLAY_BUDGET ) {
+		$force = true === $force;
+		if ( ! $this->config->is_configured() || ( ! $force && ! $this->breaker->allows() ) || ! $this->outbox->lock() ) {
+			return 0;
+		}
+		$delivered = 0;
+		$deadline  = microtime( true ) + (float) $budget;
+		try {
+			while ( microtime( true ) < $deadline ) {
+				$rows = $this->outbox->pending( 50 );
+				if ( array() === $rows ) {
+					break;
+				}
+				foreach ( $rows as $row ) {
+					if ( ! $force && strtotime( $row->next_attempt_at . ' UTC' ) > time() ) {
+						break 2; // The head waits for its backoff; nothing may overtake it.
+					}
+					$result = $this->client->post_hook( $row->hook, $row->body );
+					if ( 'ok' === $result['outcome'] ) {
+						$this->outbox->delete( $row->id );
+						$this->breaker->success();
+						$this->emitter->fire_all( $result['data']['emit'] ?? array() );
+						++$delivered;
+					} elseif ( 'refused' === $result['outcome'] ) {
+						$this->outbox->fail( $row, $this->describe( $result ) );
+						self::log( sprintf( '%s %s refused by the sidecar: %s', $row->hook, $row->event_id, $this->describe( $result ) ) );
+					} else {
+						$this->breaker->failure();
+						$this->outbox->retry_later( $row, $this->backoff( (int) $row->attempts + 1 ), $this->describe( $result ) );
+						break 2;
+					}
+				}
+			}
+		} finally {
+			$this->outbox->unlock();
+			$this->outbox->refresh_backlog();
+		}
+		return $delivered;
+	}
+
+	/**
+	 * Delivers one call noted by this request, or stores it in the outbox.
+	 *
+	 * @param array $call {event_id, hook, body}.
+	 */
+	private function deliver( $call ) {
+		$wait = $this->reason_to_wait();
+		if ( null !== $wait ) {
+			$this->outbox->add( $call['event_id'], $call['hook'], $call['body'], Whieda_Outbox::PENDING, $wait, 0 );
+			return;
+		}
+		$result = $this->client->post_hook( $call['hook'], $call['body'] );
+		if ( 'ok' === $result['outcome'] ) {
+			$this->breaker->success();
+			$this->emitter->fire_all( $result['data']['emit'] ?? array() );
+			return;
+		}
+		if ( 'refused' === $result['outcome'] ) {
+			self::log( sprintf( '%s %s refused by the sidecar: %s', $call['hook'], $call['event_id'], $this->describe( $result ) ) );
+			$this->outbox->add( $call['event_id'], $call['hook'], $call['body'], Whieda_Outbox::FAILED, $this->describe( $result ), 1 );
+			return;
+		}
+		$this->breaker->failure();
+		$this->outbox->add( $call['event_id'], $call['hook'], $call['body'], Whieda_Outbox::PENDING, $this->describe( $result ), 1 );
+	}
+
+	/**
+	 * Why a new call must wait in the outbox instead of going now; null if it may go.
+	 *
+	 * @return string|null
+	 */
+	private function reason_to_wait() {
+		if ( ! $this->config->is_configured() ) {
+			return __( 'сайдкар не настроен', 'whieda-bridge' );
+		}
+		if ( $this->outbox->has_backlog() ) {
+			return ''; // Not an error: earlier calls wait, and this one queues behind them.
+		}
+		if ( ! $this->breaker->allows() ) {
+			return __( 'сайдкар недоступен (автомат разомкнут)', 'whieda-bridge' );
+		}
+		return null;
+	}
+
+	/** Under php-fpm, finish the visitor's response before any network call. */
+	private function send_response_first() {
+		if ( ! $this->response_sent && function_exists( 'fastcgi_finish_request' ) && 'fpm-fcgi' === PHP_SAPI ) {
+			fastcgi_finish_request();
+		}
+		$this->response_sent = true;
+	}
+
+	private function backoff( $attempts ) {
+		return (int) min( self::MAX_BACKOFF, 2 ** min( $attempts, 10 ) );
+	}
+
+	private function describe( $result ) {
+		return trim( ( $result['status'] ? 'HTTP ' . $result['status'] . ': ' : '' ) . $result['error'] );
+	}
+
+	/**
+	 * Writes one line to PHP's error log, never a secret or a body.
+	 *
+	 * @param string $message Message.
+	 */
+	public static function log( $message ) {
+		error_log( 'whieda-bridge: ' . $message ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log
+	}
+}

@@ -1,0 +1,199 @@
+<?php
+/**
+ * The outbox store: forwarded calls that did not reach the sidecar yet.
+ *
+ * @package Whieda_Bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The only SQL for {prefix}whieda_outbox, always through $wpdb->prepare.
+ * A row keeps the exact body, so a replay sends the same call; it is deleted once
+ * the sidecar has it. Status 'pending' waits for replay, 'failed' was refused and
+ * waits for an operator (shown on the settings screen, with a retry).
+ */
+class Whieda_Outbox {
+
+	/** Autoloaded flag: there are pending rows, so new calls queue behind them (order). */
+	const BACKLOG_OPTION = 'whieda_outbox_backlog';
+
+	const PENDING = 'pending';
+	const FAILED  = 'failed';
+
+	public static function table() {
+		global $wpdb;
+		return $wpdb->prefix . 'whieda_outbox';
+	}
+
+	/**
+	 * Stores a call; a call already stored (same event id) is left as it is.
+	 *
+	 * @param string $event_id Event id.
+	 * @param string $hook     Hook.
+	 * @param string $body     JSON body.
+	 * @param string $status   PENDING or FAILED.
+	 * @param string $error    Why it is here.
+	 * @param int    $attempts Deliveries tried so far.
+	 * @return bool Whether it was stored.
+	 */
+	public function add( $event_id, $hook, $body, $status, $error, $attempts ) {
+		global $wpdb;
+		$now    = gmdate( 'Y-m-d H:i:s' );
+		$stored = $wpdb->query( // phpcs:ignore WordPress.DB.DirectDatabaseQuery
+			$wpdb->prepare(
+				'INSERT IGNORE INTO ' . self::table() . ' (event_id, hook, body, status, attempts, next_attempt_at, last_error, created_at, updated_at) VALUES (%s, %s, %s, %s, %d, %s, %s, %s, %s)', // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+				$event_id,
+				$hook,
+				$body,
+				$status,
+				$attempts,
+				$now,
+				$error,
+				$now,
+				$now
+			)
+		);
+		if ( self::PENDING === $status ) {
+			$this->set_backlog( true );
+		}
+		return 1 === $stored;
+	}
+
+	/**
+	 * The oldest pending rows, in the order they were stored.
+	 *
+	 * @param int $limit How many.
+	 * @return object[]
+	 */
+	public function pending( $limit ) {
+		global $wpdb;
+		return $wpdb->get_results( $wpdb->prepare( 'SELECT * FROM ' . self::table() . ' WHERE status = %s ORDER BY id LIMIT %d', self::PENDING, $limit ) ); // phpcs:ignore WordPress.DB
+	}
+
+	/**
+	 * @param int $id Row id.
+	 */
+	public function delete( $id ) {
+		global $wpdb;
+		$wpdb->delete( self::table(), array( 'id' => (int) $id ), array( '%d' ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
+	}
+
+	/**
+	 * A delivery failed for a reason that may pass: try again after $delay seconds.
+	 *
+	 * @param object $row   Row.
+	 * @param int    $delay Seconds.
+	 * @param string $error Reason.
+	 */
+	public function retry_later( $row, $delay, $error ) {
+		$this->update( $row->id, self::PENDING, (int) $row->attempts + 1, gmdate( 'Y-m-d H:i:s', time() + $delay ), $error );
+	}
+
+	/**
+	 * The sidecar refused the call: keep it for an operator.
+	 *
+	 * @param object $row   Row.
+	 * @param string $error Reason.
+	 */
+	public function fail( $row, $error ) {
+		$this->update( $row->id, self::FAILED, (int) $row->attempts + 1, $row->next_attempt_at, $error );
+	}
+
+	/**
+	 * Puts failed rows back in the queue (after the operator fixed the cause).
+	 *
+	 * @return int How many.
+	 */
+	public function requeue_failed() {
+		global $wpdb;
+		$count = (int) $wpdb->query( $wpdb->prepare( 'UPDATE ' . self::table() . ' SET status = %s, next_attempt_at = %s WHERE status = %s', self::PENDING, gmdate( 'Y-m-d H:i:s' ), self::FAILED ) ); // phpcs:ignore WordPress.DB
+		if ( $count > 0 ) {
+			$this->set_backlog( true );
+		}
+		return $count;
+	}
+
+	/**
+	 * Backlog by status, and the oldest pending row's age.
+	 *
+	 * @return array{pending: int, failed: int, oldest: string|null}
+	 */
+	public function counts() {
+		global $wpdb;
+		$counts = array( 'pending' => 0, 'failed' => 0, 'oldest' => null );
+		$rows   = $wpdb->get_results( 'SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM ' . self::table() . ' GROUP BY status' ); // phpcs:ignore WordPress.DB
+		foreach ( (array) $rows as $row ) {
+			$counts[ $row->status ] = (int) $row->n;
+			if ( self::PENDING === $row->status ) {
+				$counts['oldest'] = $row->oldest;
+			}
+		}
+		return $counts;
+	}
+
+	/**
+	 * The latest rows with an error, for the settings screen.
+	 *
+	 * @param int $limit How many.
+	 * @return object[]
+	 */
+	public function recent_errors( $limit ) {
+		global $wpdb;
+		return $wpdb->get_results( $wpdb->prepare( 'SELECT id, event_id, hook, status, attempts, last_error, updated_at FROM ' . self::table() . " WHERE last_error <> '' ORDER BY updated_at DESC, id DESC LIMIT %d", $limit ) ); // phpcs:ignore WordPress.DB
+	}
+
+	public function has_backlog() {
+		return (bool) get_option( self::BACKLOG_OPTION );
+	}
+
+	/** Re-reads the backlog flag from the table (after a replay). */
+	public function refresh_backlog() {
+		global $wpdb;
+		$pending = (int) $wpdb->get_var( $wpdb->prepare( 'SELECT COUNT(*) FROM ' . self::table() . ' WHERE status = %s', self::PENDING ) ); // phpcs:ignore WordPress.DB
+		$this->set_backlog( $pending > 0 );
+	}
+
+	/**
+	 * Only one replay at a time, across PHP workers (a MySQL named lock).
+	 *
+	 * @return bool Whether this process holds the lock.
+	 */
+	public function lock() {
+		global $wpdb;
+		return '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 0)', self::lock_name() ) ); // phpcs:ignore WordPress.DB
+	}
+
+	public function unlock() {
+		global $wpdb;
+		$wpdb->query( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', self::lock_name() ) ); // phpcs:ignore WordPress.DB
+	}
+
+	/** Named locks are server-wide: name ours after the database too. */
+	private static function lock_name() {
+		return substr( DB_NAME . '.' . self::table(), 0, 64 );
+	}
+
+	private function update( $id, $status, $attempts, $next_attempt_at, $error ) {
+		global $wpdb;
+		$wpdb->update( // phpcs:ignore WordPress.DB.DirectDatabaseQuery
+			self::table(),
+			array(
+				'status'          => $status,
+				'attempts'        => $attempts,
+				'next_attempt_at' => $next_attempt_at,
+				'last_error'      => substr( (string) $error, 0, 1000 ),
+				'updated_at'      => gmdate( 'Y-m-d H:i:s' ),
+			),
+			array( 'id' => (int) $id ),
+			array( '%s', '%d', '%s', '%s', '%s' ),
+			array( '%d' )
+		);
+	}
+
+	private function set_backlog( $on ) {
+		if ( $this->has_backlog() !== $on ) {
+			update_option( self::BACKLOG_OPTION, $on ? 1 : 0, true );
+		}
+	}
+}

@@ -1,0 +1,127 @@
+<?php
+/**
+ * The loader: builds the plugin's parts and registers every hook, in one place.
+ *
+ * @package Whieda_Bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Wires the parts together. Read register() top to bottom to see all the plugin does.
+ */
+final class Whieda_Plugin {
+
+	/** WP-Cron event that replays the outbox. */
+	const REPLAY_EVENT = 'whieda_outbox_replay';
+
+	/** Daily WP-Cron event that forgets old emit ids. */
+	const CLEANUP_EVENT = 'whieda_daily_cleanup';
+
+	/** @var Whieda_Plugin|null */
+	private static $instance = null;
+
+	/** @var Whieda_Config */
+	public $config;
+
+	/** @var Whieda_Contract */
+	public $contract;
+
+	/** @var Whieda_Outbox */
+	public $outbox;
+
+	/** @var Whieda_Breaker */
+	public $breaker;
+
+	/** @var Whieda_Sidecar_Client */
+	public $client;
+
+	/** @var Whieda_Emitter */
+	public $emitter;
+
+	/** @var Whieda_Forwarder */
+	public $forwarder;
+
+	/**
+	 * The one instance.
+	 *
+	 * @return Whieda_Plugin
+	 */
+	public static function instance() {
+		if ( null === self::$instance ) {
+			self::$instance = new self();
+		}
+		return self::$instance;
+	}
+
+	private function __construct() {
+		$this->config    = new Whieda_Config();
+		$this->contract  = new Whieda_Contract( $this->config->contracts_dir() );
+		$this->outbox    = new Whieda_Outbox();
+		$this->breaker   = new Whieda_Breaker();
+		$this->client    = new Whieda_Sidecar_Client( $this->config );
+		$this->emitter   = new Whieda_Emitter( $this->contract );
+		$this->forwarder = new Whieda_Forwarder( $this->config, $this->contract, $this->client, $this->outbox, $this->breaker, $this->emitter );
+	}
+
+	/**
+	 * Registers every hook of the plugin.
+	 */
+	public function register() {
+		add_action( 'init', array( $this, 'load_textdomain' ) );
+		add_action( 'plugins_loaded', array( 'Whieda_Schema', 'maybe_upgrade' ) );
+
+		// The bridge: inbound hooks of the contract go to the sidecar; its emits come back as do_action.
+		$this->forwarder->subscribe();
+		add_action( 'shutdown', array( $this->forwarder, 'flush' ), 100 );
+		add_action( 'rest_api_init', array( new Whieda_Emit_Route( $this->config, $this->contract, $this->emitter ), 'register' ) );
+
+		// The outbox: replayed by WP-Cron, `make replay` and the admin screen.
+		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
+		add_action( self::REPLAY_EVENT, array( $this->forwarder, 'replay' ) );
+		add_action( self::CLEANUP_EVENT, array( 'Whieda_Emit_Route', 'forget_old' ) );
+
+		if ( is_admin() ) {
+			( new Whieda_Admin( $this->config, $this->client, $this->outbox, $this->breaker, $this->forwarder ) )->register();
+			add_action( 'admin_init', array( __CLASS__, 'schedule_events' ) );
+		}
+	}
+
+	public function load_textdomain() {
+		load_plugin_textdomain( 'whieda-bridge', false, dirname( plugin_basename( WHIEDA_BRIDGE_FILE ) ) . '/languages' );
+	}
+
+	/**
+	 * Adds the every-minute schedule of the outbox replay.
+	 *
+	 * @param array $schedules Known schedules.
+	 * @return array
+	 */
+	public static function cron_schedules( $schedules ) {
+		$schedules['whieda_every_minute'] = array(
+			'interval' => MINUTE_IN_SECONDS,
+			'display'  => __( 'Каждую минуту (очередь Whieda)', 'whieda-bridge' ),
+		);
+		return $schedules;
+	}
+
+	public static function schedule_events() {
+		if ( ! wp_next_scheduled( self::REPLAY_EVENT ) ) {
+			wp_schedule_event( time() + MINUTE_IN_SECONDS, 'whieda_every_minute', self::REPLAY_EVENT );
+		}
+		if ( ! wp_next_scheduled( self::CLEANUP_EVENT ) ) {
+			wp_schedule_event( time() + HOUR_IN_SECONDS, 'daily', self::CLEANUP_EVENT );
+		}
+	}
+
+	public static function activate() {
+		Whieda_Schema::install();
+		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
+		self::schedule_events();
+	}
+
+	public static function deactivate() {
+		wp_clear_scheduled_hook( self::REPLAY_EVENT );
+		wp_clear_scheduled_hook( self::CLEANUP_EVENT );
+	}
+}

@@ -1,0 +1,67 @@
+<?php
+/**
+ * The plugin's tables, versioned and created with dbDelta.
+ *
+ * @package Whieda_Bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * {prefix}whieda_outbox (calls waiting for the sidecar) and {prefix}whieda_emits
+ * (emit ids already fired). Installed on activation and, after an update, on the
+ * next request; removed by uninstall.php.
+ */
+class Whieda_Schema {
+
+	const VERSION = '1';
+	const OPTION  = 'whieda_schema_version';
+
+	public static function maybe_upgrade() {
+		if ( self::VERSION !== get_option( self::OPTION ) ) {
+			self::install();
+		}
+	}
+
+	public static function install() {
+		global $wpdb;
+		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+		$charset = $wpdb->get_charset_collate();
+		$outbox  = Whieda_Outbox::table();
+		$emits   = Whieda_Emit_Route::table();
+		dbDelta(
+			"CREATE TABLE {$outbox} (
+  id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  event_id varchar(64) NOT NULL,
+  hook varchar(64) NOT NULL,
+  body longtext NOT NULL,
+  status varchar(16) NOT NULL DEFAULT 'pending',
+  attempts int(10) unsigned NOT NULL DEFAULT 0,
+  next_attempt_at datetime NOT NULL,
+  last_error text NOT NULL,
+  created_at datetime NOT NULL,
+  updated_at datetime NOT NULL,
+  PRIMARY KEY  (id),
+  UNIQUE KEY event_id (event_id),
+  KEY status_id (status,id)
+) {$charset};
+CREATE TABLE {$emits} (
+  event_id varchar(64) NOT NULL,
+  hook varchar(64) NOT NULL,
+  received_at datetime NOT NULL,
+  PRIMARY KEY  (event_id),
+  KEY received_at (received_at)
+) {$charset};"
+		);
+		update_option( self::OPTION, self::VERSION, true );
+	}
+
+	/** For uninstall: every whieda_* table, the plugin's and the sidecar's (one product, one database). */
+	public static function drop_all() {
+		global $wpdb;
+		$tables = $wpdb->get_col( $wpdb->prepare( 'SHOW TABLES LIKE %s', $wpdb->esc_like( $wpdb->prefix . 'whieda_' ) . '%' ) ); // phpcs:ignore WordPress.DB
+		foreach ( $tables as $table ) {
+			$wpdb->query( 'DROP TABLE IF EXISTS `' . str_replace( '`', '', $table ) . '`' ); // phpcs:ignore WordPress.DB
+		}
+	}
+}

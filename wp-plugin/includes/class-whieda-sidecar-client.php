@@ -1,0 +1,122 @@
+<?php
+/**
+ * HTTP calls to the sidecar, with short timeouts.
+ *
+ * @package Whieda_Bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Sends signed calls to the sidecar and says what the answer means:
+ * 'ok' (applied or a duplicate), 'refused' (the sidecar will never accept it as sent)
+ * or 'unavailable' (try again later).
+ */
+class Whieda_Sidecar_Client {
+
+	/** Answers that waiting will not change. */
+	const REFUSALS = array( 400, 401, 404, 409, 413, 422 );
+
+	/** @var Whieda_Config */
+	private $config;
+
+	/** @var int Connect timeout of the request under way, for the cURL hook. */
+	private $connect_timeout_ms = 0;
+
+	/**
+	 * @param Whieda_Config $config Settings.
+	 */
+	public function __construct( Whieda_Config $config ) {
+		$this->config = $config;
+	}
+
+	/**
+	 * Posts one forwarded call.
+	 *
+	 * @param string $hook Hook name.
+	 * @param string $body JSON body.
+	 * @return array{outcome: string, status: int, data: array|null, error: string}
+	 */
+	public function post_hook( $hook, $body ) {
+		$signer   = new Whieda_Signer( $this->config->secret() );
+		$response = $this->request(
+			'POST',
+			'/v1/hooks/' . rawurlencode( $hook ),
+			array(
+				'body'    => $body,
+				'headers' => array( 'Content-Type' => 'application/json' ) + $signer->headers( $body ),
+				'timeout' => $this->config->timeout(),
+			)
+		);
+		if ( is_wp_error( $response ) ) {
+			return $this->result( 'unavailable', 0, null, $response->get_error_message() );
+		}
+		$status = (int) wp_remote_retrieve_response_code( $response );
+		$data   = json_decode( wp_remote_retrieve_body( $response ), true );
+		if ( 200 === $status && is_array( $data ) && isset( $data['status'] ) ) {
+			return $this->result( 'ok', $status, $data, '' );
+		}
+		$reason = is_array( $data ) && isset( $data['error'] ) ? (string) $data['error'] : substr( wp_remote_retrieve_body( $response ), 0, 300 );
+		if ( in_array( $status, self::REFUSALS, true ) ) {
+			return $this->result( 'refused', $status, $data, $reason );
+		}
+		return $this->result( 'unavailable', $status, $data, $reason );
+	}
+
+	/**
+	 * The sidecar's /healthz, for the admin screen.
+	 *
+	 * @return array{ok: bool, status: int, data: array|null, error: string}
+	 */
+	public function health() {
+		$response = $this->request( 'GET', '/healthz', array( 'timeout' => 2 ) );
+		if ( is_wp_error( $response ) ) {
+			return array( 'ok' => false, 'status' => 0, 'data' => null, 'error' => $response->get_error_message() );
+		}
+		$status = (int) wp_remote_retrieve_response_code( $response );
+		$data   = json_decode( wp_remote_retrieve_body( $response ), true );
+		return array( 'ok' => 200 === $status, 'status' => $status, 'data' => is_array( $data ) ? $data : null, 'error' => '' );
+	}
+
+	/**
+	 * @param string $method GET or POST.
+	 * @param string $path   Path under the sidecar URL.
+	 * @param array  $args   wp_remote_request() arguments.
+	 * @return array|WP_Error
+	 */
+	private function request( $method, $path, $args ) {
+		if ( ! $this->config->is_configured() ) {
+			return new WP_Error( 'whieda_not_configured', __( 'Адрес сайдкара или секрет не настроены.', 'whieda-bridge' ) );
+		}
+		$this->connect_timeout_ms = $this->config->connect_timeout_ms();
+		add_action( 'http_api_curl', array( $this, 'set_connect_timeout' ) );
+		$response = wp_remote_request(
+			$this->config->sidecar_url() . $path,
+			$args + array(
+				'method'      => $method,
+				'redirection' => 0,
+				'user-agent'  => 'whieda-bridge/' . WHIEDA_BRIDGE_VERSION,
+			)
+		);
+		remove_action( 'http_api_curl', array( $this, 'set_connect_timeout' ) );
+		return $response;
+	}
+
+	/**
+	 * WordPress gives cURL one timeout for everything; a dead sidecar must fail fast on connect.
+	 *
+	 * @param resource|CurlHandle $handle cURL handle.
+	 */
+	public function set_connect_timeout( $handle ) {
+		curl_setopt( $handle, CURLOPT_CONNECTTIMEOUT_MS, $this->connect_timeout_ms ); // phpcs:ignore WordPress.WP.AlternativeFunctions.curl_curl_setopt
+	}
+
+	private function result( $outcome, $status, $data, $error ) {
+		return array(
+			'outcome' => $outcome,
+			'status'  => $status,
+			'data'    => $data,
+			'error'   => $error,
+		);
+	}
+}

@@ -1,0 +1,38 @@
+<?php
+/**
+ * Plugin Name:       Whieda Webinars Bridge
+ * Description:       Передаёт публичные хуки вебинаров сайдкару Whieda и выполняет в WordPress действия, которые он возвращает. Страница никогда не ждёт сайдкар: вызовы, которые не прошли, хранятся в очереди и повторяются.
+ * Version:           0.1.0
+ * Requires at least: 6.1
+ * Requires PHP:      7.4
+ * Author:            Whieda
+ * License:           GPL-2.0-or-later
+ * Text Domain:       whieda-bridge
+ * Domain Path:       /languages
+ *
+ * @package Whieda_Bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+define( 'WHIEDA_BRIDGE_VERSION', '0.1.0' );
+define( 'WHIEDA_BRIDGE_FILE', __FILE__ );
+define( 'WHIEDA_BRIDGE_DIR', __DIR__ );
+
+require_once __DIR__ . '/includes/class-whieda-config.php';
+require_once __DIR__ . '/includes/class-whieda-contract.php';
+require_once __DIR__ . '/includes/class-whieda-signer.php';
+require_once __DIR__ . '/includes/class-whieda-sidecar-client.php';
+require_once __DIR__ . '/includes/class-whieda-breaker.php';
+require_once __DIR__ . '/includes/class-whieda-outbox.php';
+require_once __DIR__ . '/includes/class-whieda-emitter.php';
+require_once __DIR__ . '/includes/class-whieda-forwarder.php';
+require_once __DIR__ . '/includes/class-whieda-emit-route.php';
+require_once __DIR__ . '/includes/class-whieda-schema.php';
+require_once __DIR__ . '/includes/class-whieda-admin.php';
+require_once __DIR__ . '/includes/class-whieda-plugin.php';
+
+register_activation_hook( __FILE__, array( 'Whieda_Plugin', 'activate' ) );
+register_deactivation_hook( __FILE__, array( 'Whieda_Plugin', 'deactivate' ) );
+
+Whieda_Plugin::instance()->register();
