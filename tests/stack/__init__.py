@@ -323,6 +323,7 @@ define('WP_HTTP_BLOCK_EXTERNAL', true);
 define('FS_METHOD', 'direct');
 define('WHIEDA_SIDECAR_URL', '{self.sidecar_url}');
 define('WHIEDA_SECRET', '{self.secrets['whieda_secret']}');
+define('WHIEDA_PUBLIC_API_BASE', '/whieda-api');
 {test_only}if (!defined('ABSPATH')) {{
     define('ABSPATH', __DIR__ . '/');
 }}
@@ -333,10 +334,12 @@ require_once ABSPATH . 'wp-settings.php';
         fpm_conf = self.run_dir / "php-fpm.conf"
         fpm_conf.write_text((HERE / "php-fpm.conf").read_text()
                             .replace("@RUN@", str(self.run_dir)).replace("@LOGS@", str(self.logs)))
+        shutil.copy(HERE / "whieda-proxy.conf", self.run_dir / "whieda-proxy.conf")
         nginx_conf = self.run_dir / "nginx.conf"
         nginx_conf.write_text((HERE / "nginx.conf").read_text()
                               .replace("@RUN@", str(self.run_dir)).replace("@LOGS@", str(self.logs))
-                              .replace("@SITE@", str(self.site)).replace("@PORT@", str(self.profile.site_port)))
+                              .replace("@SITE@", str(self.site)).replace("@PORT@", str(self.profile.site_port))
+                              .replace("@SIDECAR_PORT@", str(self.profile.sidecar_port)))
         if not self.alive("php-fpm"):
             self.spawn("php-fpm", [php_fpm_binary(), "--nodaemonize", "--fpm-config", str(fpm_conf)])
             wait_for(lambda: (self.run_dir / "php-fpm.sock").exists(), 20, "php-fpm")

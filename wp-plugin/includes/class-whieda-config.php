@@ -9,7 +9,7 @@ defined( 'ABSPATH' ) || exit;
 
 /**
  * Reads the plugin's settings. Constants: WHIEDA_SIDECAR_URL, WHIEDA_SECRET,
- * WHIEDA_TIMEOUT_MS, WHIEDA_CONNECT_TIMEOUT_MS, WHIEDA_CONTRACTS_DIR.
+ * WHIEDA_TIMEOUT_MS, WHIEDA_CONNECT_TIMEOUT_MS, WHIEDA_PUBLIC_API_BASE, WHIEDA_CONTRACTS_DIR.
  */
 class Whieda_Config {
 
@@ -21,6 +21,7 @@ class Whieda_Config {
 		'secret'             => '',
 		'timeout_ms'         => 500,
 		'connect_timeout_ms' => 200,
+		'public_api_base'    => '',
 	);
 
 	/** The wp-config.php constant of each field. */
@@ -29,6 +30,7 @@ class Whieda_Config {
 		'secret'             => 'WHIEDA_SECRET',
 		'timeout_ms'         => 'WHIEDA_TIMEOUT_MS',
 		'connect_timeout_ms' => 'WHIEDA_CONNECT_TIMEOUT_MS',
+		'public_api_base'    => 'WHIEDA_PUBLIC_API_BASE',
 	);
 
 	/**
@@ -71,6 +73,17 @@ class Whieda_Config {
 	/** Time to open the connection to the sidecar, in milliseconds. */
 	public function connect_timeout_ms() {
 		return max( 10, min( 5000, (int) $this->get( 'connect_timeout_ms' ) ) );
+	}
+
+	/**
+	 * Where browsers reach the sidecar's fast paths on the site's own domain (e.g. '/whieda-api',
+	 * proxied by the web server to the sidecar), or '' when the sidecar is not proxied: pages
+	 * then fall back to the plugin's WordPress REST routes.
+	 *
+	 * @return string
+	 */
+	public function public_api_base() {
+		return untrailingslashit( (string) $this->get( 'public_api_base' ) );
 	}
 
 	public function is_configured() {
