@@ -38,7 +38,15 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def _register_errors(app: Flask) -> None:
+    from . import metrics
+
     def refuse(status: int, body: dict, level: int = logging.WARNING):
+        endpoint = request.url_rule.rule if request.url_rule else "(no route)"
+        metrics.REFUSALS.labels(endpoint, str(status)).inc()
+        if request.blueprint == "bridge":
+            hook = (request.view_args or {}).get("hook", "")
+            known = hook in app.extensions["whieda"].contract.hooks
+            metrics.HOOKS.labels(hook if known else "(unknown)", "refused").inc()
         log.log(level, "refused %s %s: %s", request.method, request.path, body["error"], extra={"fields": {
             "status": status, "path": request.path, "reason": body["error"], "details": body.get("details")}})
         return jsonify(body), status

@@ -1,4 +1,4 @@
-"""Command line: ``python -m sidecar serve | worker | migrate``."""
+"""Command line: ``python -m sidecar serve | worker | migrate | logs``."""
 
 from __future__ import annotations
 
@@ -15,10 +15,15 @@ from .config import Config, ConfigError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sidecar", description="The Whieda Webinars sidecar.")
-    parser.add_argument("command", choices=["serve", "worker", "migrate"],
+    parser.add_argument("command", choices=["serve", "worker", "migrate", "logs"],
                         help="serve: web app and worker, supervised; worker: the background worker alone;"
-                             " migrate: create the bridge's tables and exit")
+                             " migrate: create the bridge's tables and exit;"
+                             " logs: render JSON log lines from stdin readably (e.g. journalctl -o cat -fu …)")
     args = parser.parse_args(argv)
+    if args.command == "logs":
+        for line in sys.stdin:
+            print(logs.readable(line.rstrip("\n")), flush=True)
+        return 0
 
     # Settings come from the environment, then from a .env file for what is not set there.
     load_dotenv(os.environ.get("WHIEDA_ENV_FILE", ".env"), override=False)

@@ -12,7 +12,7 @@ import time
 
 from flask import Blueprint, request
 
-from . import signing
+from . import metrics, signing
 from .errors import Invalid, Unauthorized
 from .hooks import Call
 from .web import read_json, runtime
@@ -41,6 +41,8 @@ def receive(hook: str):
                       [{"field": "hook", "error": f"{body['hook']!r} is not {hook!r}"}])
     call = Call(hook, body["event_id"], body["args"], spec.named(body["args"]), body.get("resolved", {}))
     outcome = rt.dispatcher.apply(call, source="bridge")
+    metrics.HOOKS.labels(hook, outcome.status).inc()
+    metrics.HOOK_SECONDS.labels(hook).observe(time.perf_counter() - started)
     log.info("hook %s", outcome.status, extra={"fields": {
         "event_id": call.event_id, "hook": hook, "outcome": outcome.status, "emits": len(outcome.emit),
         "duration_ms": round((time.perf_counter() - started) * 1000, 2)}})

@@ -1,4 +1,4 @@
-"""Logs: one JSON object a line on stderr, so ``make logs`` and log shippers read them alike.
+"""Logs: one JSON object a line on stderr, for log shippers; ``readable()`` renders them for people.
 
 Pass structured fields with ``extra={"fields": {...}}``. Never pass secrets or signatures.
 """
@@ -34,3 +34,22 @@ def configure(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def readable(line: str) -> str:
+    """One log line for a person: ``12:00:01.234 INFO  sidecar.bridge: hook processed hook=… event_id=…``.
+    Lines that are not our JSON pass through unchanged."""
+    if not line.startswith("{"):
+        return line
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return line
+    if not isinstance(entry, dict) or "msg" not in entry:
+        return line
+    when = str(entry.pop("ts", ""))[11:23]
+    head = f"{when} {str(entry.pop('level', '')).upper():<7} {entry.pop('logger', '')}: {entry.pop('msg')}"
+    trace = entry.pop("exc", None)
+    fields = " ".join(f"{key}={json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value}"
+                      for key, value in entry.items() if value is not None)
+    return f"{head} {fields}".rstrip() + (f"\n{trace}" if trace else "")

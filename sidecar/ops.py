@@ -1,10 +1,14 @@
-"""Operations: ``GET /healthz`` reports the database, memcached, the queue and the worker."""
+"""Operations: ``GET /healthz`` reports the database, memcached, the queue and the worker;
+``GET /metrics`` serves Prometheus metrics."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint
+from flask import Blueprint, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from . import metrics
 
 from .web import runtime
 from .worker import last_heartbeat
@@ -41,6 +45,11 @@ def healthz():
 
     healthy = all(check["ok"] for check in checks.values())
     return {"status": "ok" if healthy else "degraded", "checks": checks}, 200 if healthy else 503
+
+
+@bp.get("/metrics")
+def prometheus():
+    return Response(metrics.render(runtime()), mimetype=CONTENT_TYPE_LATEST)
 
 
 def _describe(exc: Exception) -> str:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 from .config import Config
@@ -136,4 +139,10 @@ class Supervisor:
 
 def serve(config: Config) -> int:
     prepare(config)
-    return Supervisor(child_commands(config)).run()
+    # One folder for the children's metrics (prometheus_client's multiprocess mode), fresh each start.
+    metrics_dir = tempfile.mkdtemp(prefix="whieda-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        return Supervisor(child_commands(config)).run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

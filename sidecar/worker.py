@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from . import metrics
 from .db import execute, rows
 from .emits import deliver_emit
 from .jobs import DONE, FAILED, PENDING, Fail, Job, Retry
@@ -152,6 +153,7 @@ class Worker:
                 self.rt.jobs.retry(conn, job.id, now, now + timedelta(seconds=wait), error)
 
         self.rt.db.run(record)
+        metrics.JOBS.labels(job.kind, {DONE: "done", FAILED: "failed", PENDING: "retry"}[outcome]).inc()
         log.log(logging.INFO if outcome == DONE else logging.WARNING, "job %s", outcome, extra={"fields": {
             "job_id": job.id, "kind": job.kind, "outcome": outcome, "attempt": job.attempts + 1,
             "error": error, "duration_ms": round((time.perf_counter() - started) * 1000, 2)}})

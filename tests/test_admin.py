@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -105,3 +106,45 @@ def test_a_short_secret_is_refused_and_an_empty_one_keeps_the_saved_secret(stack
         "   wp_list_pluck( get_settings_errors( 'whieda_settings' ), 'code' ) );")
     assert kept == ["an-old-secret-of-24-chars", "an-old-secret-of-24-chars", "a-brand-new-secret-of-30-chars",
                     None, ["whieda_secret", "whieda_url"]]
+
+
+SITE_HEALTH = (
+    "require_once ABSPATH . 'wp-admin/includes/class-wp-site-health.php';"
+    " $tests = apply_filters( 'site_status_tests', array( 'direct' => array(), 'async' => array() ) );"
+    " $out = array(); foreach ( array( 'whieda_sidecar', 'whieda_outbox' ) as $name ) {"
+    "   $out[ $name ] = call_user_func( $tests['direct'][ $name ]['test'] ); }"
+    " $info = apply_filters( 'debug_information', array() );"
+    " $out['info'] = wp_list_pluck( $info['whieda-bridge']['fields'], 'value' ); return $out;"
+)
+
+
+def site_health(stack) -> dict:
+    return stack.wp_eval(SITE_HEALTH)
+
+
+def test_site_health_is_green_when_the_sidecar_is_healthy(stack, sidecar, clean_outbox):
+    results = site_health(stack)
+    assert results["whieda_sidecar"]["status"] == "good"
+    assert results["whieda_outbox"]["status"] == "good"
+    assert results["info"]["secret"] == "задан" and stack.secrets["whieda_secret"] not in str(results)
+
+
+def test_site_health_is_critical_while_the_sidecar_is_down(stack, sidecar_down, clean_outbox):
+    results = site_health(stack)
+    assert results["whieda_sidecar"]["status"] == "critical"
+    assert "Вызовы сохраняются в очередь" in results["whieda_sidecar"]["description"]
+
+
+def test_site_health_recommends_a_look_at_refused_calls(stack, sidecar, clean_outbox):
+    stack.wp_eval("do_action( 'core_webinar_set_status', 42, 'pause', array() ); return true;")
+    results = site_health(stack)
+    assert results["whieda_outbox"]["status"] == "recommended"
+    assert "Отклонены сайдкаром: 1" in results["whieda_outbox"]["description"]
+
+
+def test_the_site_health_screen_runs_our_tests(stack, sidecar, admin, clean_outbox):
+    html = admin.get(stack.site_url + "/wp-admin/site-health.php", timeout=30).text
+    data = json.loads(re.search(r"var SiteHealth = (\{.*?\});\n", html).group(1))
+    ours = {r["test"]: (r["status"], r["label"]) for r in data["site_status"]["direct"] if r["test"].startswith("whieda")}
+    assert ours == {"whieda_sidecar": ("good", "Сайдкар Whieda работает"),
+                    "whieda_outbox": ("good", "Очередь вызовов Whieda пуста")}

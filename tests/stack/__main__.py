@@ -30,7 +30,14 @@ def main() -> int:
         counts = stack.wp_eval("return Whieda_Plugin::instance()->outbox->counts();")
         print(f"delivered {delivered}; still pending {counts['pending']}, refused {counts['failed']}")
     elif args.command == "logs":
-        return subprocess.call(["tail", "-n", "20", "-F", *map(str, sorted(stack.logs.glob("*.log")))])
+        tail = subprocess.Popen(["tail", "-n", "20", "-F", *map(str, sorted(stack.logs.glob("*.log")))],
+                                stdout=subprocess.PIPE)
+        try:
+            return subprocess.call([sys.executable, "-m", "sidecar", "logs"], stdin=tail.stdout)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            tail.terminate()
     elif args.command == "env":
         for key, value in stack.sidecar_env().items():
             print(f"{key}={value}")

@@ -81,6 +81,9 @@ final class Whieda_Plugin {
 		add_action( self::REPLAY_EVENT, array( $this->forwarder, 'replay' ) );
 		add_action( self::CLEANUP_EVENT, array( 'Whieda_Emit_Route', 'forget_old' ) );
 
+		// Tools → Site Health (its tests also run over REST, so not only in wp-admin).
+		( new Whieda_Site_Health( $this->config, $this->client, $this->outbox, $this->breaker ) )->register();
+
 		if ( is_admin() ) {
 			( new Whieda_Admin( $this->config, $this->client, $this->outbox, $this->breaker, $this->forwarder ) )->register();
 			add_action( 'admin_init', array( __CLASS__, 'schedule_events' ) );
