@@ -8,7 +8,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STACK   := $(PY) -m tests.stack
 
-.PHONY: run test stop replay logs bench deps venv dist clean
+.PHONY: run test stop replay logs bench deps venv dist install clean
 
 run: venv                ## start (or keep) the local site, sidecar and services; prints URLs and login
 	$(STACK) up run
@@ -45,6 +45,9 @@ dist:                    ## dist/whieda-bridge.zip: the plugin with its copy of 
 	cp -r wp-plugin dist/whieda-bridge && cp -r contracts dist/whieda-bridge/contracts
 	cd dist && rm -f whieda-bridge.zip && $(PY) -m zipfile -c whieda-bridge.zip whieda-bridge
 	@echo dist/whieda-bridge.zip
+
+install:                 ## the sidecar as a system service: PREFIX=/opt/whieda ETC=/etc/whieda (see README, Deployment)
+	PREFIX=$(or $(PREFIX),/opt/whieda) ETC=$(or $(ETC),/etc/whieda) bash deploy/install.sh
 
 clean: stop              ## remove the local stacks' data and the virtualenv
 	rm -rf .stack $(VENV) dist

@@ -334,12 +334,12 @@ require_once ABSPATH . 'wp-settings.php';
         fpm_conf = self.run_dir / "php-fpm.conf"
         fpm_conf.write_text((HERE / "php-fpm.conf").read_text()
                             .replace("@RUN@", str(self.run_dir)).replace("@LOGS@", str(self.logs)))
-        shutil.copy(HERE / "whieda-proxy.conf", self.run_dir / "whieda-proxy.conf")
+        (self.run_dir / "nginx-whieda.conf").write_text(
+            (REPO / "deploy" / "nginx-whieda.conf").read_text().replace("@SIDECAR@", self.sidecar_url[len("http://"):]))
         nginx_conf = self.run_dir / "nginx.conf"
         nginx_conf.write_text((HERE / "nginx.conf").read_text()
                               .replace("@RUN@", str(self.run_dir)).replace("@LOGS@", str(self.logs))
-                              .replace("@SITE@", str(self.site)).replace("@PORT@", str(self.profile.site_port))
-                              .replace("@SIDECAR_PORT@", str(self.profile.sidecar_port)))
+                              .replace("@SITE@", str(self.site)).replace("@PORT@", str(self.profile.site_port)))
         if not self.alive("php-fpm"):
             self.spawn("php-fpm", [php_fpm_binary(), "--nodaemonize", "--fpm-config", str(fpm_conf)])
             wait_for(lambda: (self.run_dir / "php-fpm.sock").exists(), 20, "php-fpm")
