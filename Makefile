@@ -8,7 +8,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STACK   := $(PY) -m tests.stack
 
-.PHONY: run test stop replay logs bench deps venv dist install clean
+.PHONY: run test stop replay logs bench chaos deps venv dist install clean
 
 run: venv                ## start (or keep) the local site, sidecar and services; prints URLs and login
 	$(STACK) up run
@@ -19,6 +19,7 @@ test: venv               ## run every test (starts and stops its own stack)
 stop:                    ## stop the local stacks
 	-@[ -x $(PY) ] && $(STACK) down run
 	-@[ -x $(PY) ] && $(STACK) down test
+	-@[ -x $(PY) ] && $(STACK) down chaos
 
 replay: venv             ## deliver the plugin's outbox to the sidecar now
 	$(STACK) replay run
@@ -28,6 +29,9 @@ logs: venv               ## follow the local stack's logs
 
 bench: venv              ## measure the bridge against WordPress doing the same work
 	$(PY) -m tests.bench
+
+chaos: venv              ## bounded faults against a local stack of its own; prints what held (< 10 min)
+	$(PY) -m tests.chaos
 
 deps:                    ## Debian packages
 	@bash tests/stack/install-deps.sh

@@ -43,13 +43,18 @@ class Profile:
     test_helpers: bool  # the test probe mu-plugin, WP-Cron off (tests drive it)
 
 
+PROFILES = ("run", "test", "chaos")
+
+
 def profile(name: str) -> Profile:
+    """run: the demo (make run); test: the suite (make test); chaos: the fault suite (make chaos)."""
     if name == "run":
         return Profile("run", 8080, 8765, 11211, 3306, False, "wp_", False)
-    if name == "test":
-        base = int(os.environ.get("WHIEDA_TEST_PORT_BASE", "18080"))
-        return Profile("test", base, base + 1, base + 3, base + 4, True, "whd_", True)
-    raise SystemExit(f"unknown profile {name!r}: use run or test")
+    if name in ("test", "chaos"):
+        default = 18080 if name == "test" else 19080
+        base = int(os.environ.get(f"WHIEDA_{name.upper()}_PORT_BASE", str(default)))
+        return Profile(name, base, base + 1, base + 3, base + 4, True, "whd_", True)
+    raise SystemExit(f"unknown profile {name!r}: use one of {', '.join(PROFILES)}")
 
 
 def php_fpm_binary() -> str:
@@ -81,7 +86,7 @@ class Stack:
 
     @property
     def db_name(self) -> str:
-        return "whieda_demo" if self.profile.name == "run" else "whieda_test"
+        return {"run": "whieda_demo", "test": "whieda_test", "chaos": "whieda_chaos"}[self.profile.name]
 
     @property
     def db_user(self) -> str:

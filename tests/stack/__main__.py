@@ -6,13 +6,13 @@ import argparse
 import subprocess
 import sys
 
-from . import Stack
+from . import PROFILES, Stack
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.stack", description="The local Whieda stack.")
     parser.add_argument("command", choices=["up", "down", "status", "replay", "logs", "env"])
-    parser.add_argument("profile", nargs="?", default="run", choices=["run", "test"])
+    parser.add_argument("profile", nargs="?", default="run", choices=PROFILES)
     args = parser.parse_args()
     stack = Stack(args.profile)
 
