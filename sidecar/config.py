@@ -43,6 +43,14 @@ class Config:
     ledger_retention_days: int = 30
     log_level: str = "INFO"
     contracts_dir: Path = field(default_factory=lambda: default_contracts_dir())
+    # The live contour: attendance, presence, Telegram delivery, message templates.
+    attended_min_sec: int = 600
+    attendance_grace_sec: int = 60
+    presence_beat_sec: int = 30
+    telegram_per_sec: float = 30.0
+    telegram_chat_interval_sec: float = 1.0
+    telegram_timeout_sec: float = 10.0
+    templates_file: Path | None = None
 
     @property
     def emit_url(self) -> str:
@@ -78,6 +86,13 @@ class Config:
             ledger_retention_days=_int(env, "WHIEDA_LEDGER_RETENTION_DAYS", 30, 1, 3650),
             log_level=_choice(env, "WHIEDA_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             contracts_dir=_dir(env, "WHIEDA_CONTRACTS_DIR") or default_contracts_dir(),
+            attended_min_sec=_int(env, "WHIEDA_ATTENDED_MIN_SEC", 600, 0, 86400),
+            attendance_grace_sec=_int(env, "WHIEDA_ATTENDANCE_GRACE_SEC", 60, 0, 3600),
+            presence_beat_sec=_int(env, "WHIEDA_PRESENCE_BEAT_SEC", 30, 1, 600),
+            telegram_per_sec=_float(env, "WHIEDA_TELEGRAM_PER_SEC", 30.0, 0.1, 30.0),
+            telegram_chat_interval_sec=_float(env, "WHIEDA_TELEGRAM_CHAT_INTERVAL_SEC", 1.0, 1.0, 3600),
+            telegram_timeout_sec=_float(env, "WHIEDA_TELEGRAM_TIMEOUT_SEC", 10.0, 0.1, 120),
+            templates_file=_templates(env),
         )
 
 
@@ -175,6 +190,17 @@ def _choice(env: dict, name: str, default: str, choices: tuple[str, ...]) -> str
     if value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return value
+
+
+def _templates(env: dict) -> Path | None:
+    """WHIEDA_TEMPLATES_FILE: checked now, so a broken template stops the start, not a send."""
+    raw = env.get("WHIEDA_TEMPLATES_FILE", "").strip()
+    from .templates import TemplateError, load_templates
+    try:
+        load_templates(Path(raw) if raw else None)
+    except TemplateError as exc:
+        raise ConfigError(f"WHIEDA_TEMPLATES_FILE {raw!r}: {exc}" if raw else f"message templates: {exc}") from None
+    return Path(raw) if raw else None
 
 
 def _dir(env: dict, name: str) -> Path | None:

@@ -26,6 +26,11 @@ class Retry(Exception):
         self.delay = delay
 
 
+class Postpone(Retry):
+    """A runner's answer: not yet, and not a failure (a rate limit): run again after ``delay`` seconds;
+    the attempt is not counted."""
+
+
 class Fail(Exception):
     """A runner's answer: do not try again; the job stays failed, with the reason, for an operator."""
 
@@ -94,11 +99,11 @@ class Jobs:
                 " claimed_by = NULL, updated_at = %s WHERE id = %s",
                 (DONE, now, job_id))
 
-    def retry(self, conn, job_id: int, now: datetime, run_at: datetime, error: str) -> None:
+    def retry(self, conn, job_id: int, now: datetime, run_at: datetime, error: str, counted: bool = True) -> None:
         execute(conn,
-                f"UPDATE {self.table} SET status = %s, attempts = attempts + 1, run_at = %s, last_error = %s,"
+                f"UPDATE {self.table} SET status = %s, attempts = attempts + %s, run_at = %s, last_error = %s,"
                 " claimed_by = NULL, updated_at = %s WHERE id = %s",
-                (PENDING, run_at, error[:2000], now, job_id))
+                (PENDING, int(counted), run_at, error[:2000], now, job_id))
 
     def fail(self, conn, job_id: int, now: datetime, error: str) -> None:
         execute(conn,

@@ -12,6 +12,8 @@ from .db import Database
 from .hooks import HOOK_MAP, Dispatcher
 from .jobs import Jobs
 from .ledger import Ledger
+from .room_state import RoomStore
+from .templates import Templates, load_templates
 
 
 class Runtime:
@@ -22,6 +24,14 @@ class Runtime:
         self.ledger = Ledger(config)
         self.jobs = Jobs(config)
         self.dispatcher = Dispatcher(self, HOOK_MAP)
+        self.rooms = RoomStore(config)
+        self.templates: Templates = load_templates(config.templates_file)
+
+    @cached_property
+    def telegram(self):
+        """The worker's Telegram sender (sidecar.telegram), built on first use."""
+        from .telegram import Sender
+        return Sender(self)
 
     @cached_property
     def cache(self) -> HashClient:

@@ -50,6 +50,46 @@ def tables(config: Config) -> dict[str, str]:
               KEY due (status, run_at, id),
               KEY kind_status (kind, status, id)
             ) {TABLE_OPTIONS}""",
+        # Room state of each webinar (sidecar.rooms): durable here, hot in memcached.
+        t("whieda_rooms"): f"""
+            CREATE TABLE IF NOT EXISTS {t("whieda_rooms")} (
+              webinar_id BIGINT UNSIGNED NOT NULL,
+              status VARCHAR(16) NOT NULL DEFAULT 'scheduled',
+              cta_visible TINYINT(1) NOT NULL DEFAULT 0,
+              stream_type VARCHAR(32) NOT NULL DEFAULT '',
+              player_embed TEXT NOT NULL,
+              chat_embed TEXT NOT NULL,
+              details TEXT NOT NULL,
+              version INT UNSIGNED NOT NULL DEFAULT 0,
+              live_since DATETIME(6) NULL,
+              ended_at DATETIME(6) NULL,
+              live_sec INT UNSIGNED NOT NULL DEFAULT 0,
+              updated_at DATETIME(6) NOT NULL,
+              PRIMARY KEY (webinar_id)
+            ) {TABLE_OPTIONS}""",
+        # Live attendance (sidecar.scenarios.attendance): one row per (webinar, lead), classified once.
+        t("whieda_attendance"): f"""
+            CREATE TABLE IF NOT EXISTS {t("whieda_attendance")} (
+              webinar_id BIGINT UNSIGNED NOT NULL,
+              lead_id BIGINT UNSIGNED NOT NULL,
+              registered_at DATETIME(6) NULL,
+              entered_at DATETIME(6) NULL,
+              seen_at DATETIME(6) NULL,
+              present_sec INT UNSIGNED NOT NULL DEFAULT 0,
+              attended TINYINT(1) NULL,
+              classified_at DATETIME(6) NULL,
+              contacts TEXT NULL,
+              updated_at DATETIME(6) NOT NULL,
+              PRIMARY KEY (webinar_id, lead_id),
+              KEY unclassified (webinar_id, classified_at)
+            ) {TABLE_OPTIONS}""",
+        # Telegram pacing (sidecar.telegram): when each chat, and '*' for all, may get the next message.
+        t("whieda_telegram_pace"): f"""
+            CREATE TABLE IF NOT EXISTS {t("whieda_telegram_pace")} (
+              chat_id VARCHAR(64) NOT NULL,
+              next_at DATETIME(6) NOT NULL,
+              PRIMARY KEY (chat_id)
+            ) {TABLE_OPTIONS}""",
         # Worker heartbeats, for /healthz.
         t("whieda_workers"): f"""
             CREATE TABLE IF NOT EXISTS {t("whieda_workers")} (

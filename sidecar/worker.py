@@ -22,8 +22,10 @@ from typing import Callable
 from . import metrics
 from .db import execute, rows
 from .emits import deliver_emit
-from .jobs import DONE, FAILED, PENDING, Fail, Job, Retry
+from .jobs import DONE, FAILED, PENDING, Fail, Job, Postpone, Retry
 from .runtime import Runtime
+from .scenarios.attendance import sweep as sweep_attendance
+from .telegram import send_message
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,8 @@ class Runner:
 
 RUNNERS: dict[str, Runner] = {
     "emit": Runner(deliver_emit, ordered=True, max_attempts=None, backoff_cap_sec=30.0),
+    "telegram": Runner(send_message, max_attempts=25, backoff_cap_sec=600.0),
+    "attendance_sweep": Runner(sweep_attendance, max_attempts=None, backoff_cap_sec=60.0),
 }
 
 BATCH = 20
@@ -126,12 +130,14 @@ class Worker:
         """Run one claimed job and record its outcome; True if it is done."""
         runner = self.runners.get(job.kind)
         started = time.perf_counter()
-        outcome, error, delay = DONE, None, None
+        outcome, error, delay, counted = DONE, None, None, True
         if runner is None:
             outcome, error = FAILED, f"no runner for job kind {job.kind!r}"
         else:
             try:
                 runner.run(job, self.rt)
+            except Postpone as exc:
+                outcome, error, delay, counted = PENDING, str(exc), exc.delay, False
             except Retry as exc:
                 outcome, error, delay = PENDING, str(exc), exc.delay
             except Fail as exc:
@@ -139,7 +145,8 @@ class Worker:
             except Exception as exc:
                 log.exception("job %s (%s) raised", job.id, job.kind)
                 outcome, error = PENDING, f"{type(exc).__name__}: {exc}"
-            if outcome == PENDING and runner.max_attempts is not None and job.attempts + 1 >= runner.max_attempts:
+            if outcome == PENDING and counted and runner.max_attempts is not None \
+                    and job.attempts + 1 >= runner.max_attempts:
                 outcome, error = FAILED, f"gave up after {job.attempts + 1} attempts: {error}"
 
         def record(conn):
@@ -150,11 +157,11 @@ class Worker:
                 self.rt.jobs.fail(conn, job.id, now, error)
             else:
                 wait = delay if delay is not None else backoff(job.attempts, runner.backoff_cap_sec)
-                self.rt.jobs.retry(conn, job.id, now, now + timedelta(seconds=wait), error)
+                self.rt.jobs.retry(conn, job.id, now, now + timedelta(seconds=wait), error, counted)
 
         self.rt.db.run(record)
         metrics.JOBS.labels(job.kind, {DONE: "done", FAILED: "failed", PENDING: "retry"}[outcome]).inc()
-        log.log(logging.INFO if outcome == DONE else logging.WARNING, "job %s", outcome, extra={"fields": {
+        log.log(logging.INFO if outcome == DONE or not counted else logging.WARNING, "job %s", outcome, extra={"fields": {
             "job_id": job.id, "kind": job.kind, "outcome": outcome, "attempt": job.attempts + 1,
             "error": error, "duration_ms": round((time.perf_counter() - started) * 1000, 2)}})
         return outcome == DONE

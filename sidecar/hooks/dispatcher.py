@@ -115,9 +115,16 @@ class Dispatcher:
         self.runtime = runtime
         self.hook_map = hook_map
 
-    def apply(self, call: Call, source: str, queue_emits: bool = False) -> Outcome:
+    def originate(self, event_id: str, what: str, work: Handler, resolved: dict | None = None) -> Outcome:
+        """Apply an event the sidecar itself starts (a stop's attendance sweep, a job) once: ``work(ctx, root)``
+        runs as its only handler, and what it emits is dispatched here and queued for WordPress."""
+        root = Call(what, event_id, [], {}, resolved or {})
+        return self.apply(root, source=what, queue_emits=True, handler=work)
+
+    def apply(self, call: Call, source: str, queue_emits: bool = False, handler: Handler | None = None) -> Outcome:
         """Apply ``call`` once. With ``queue_emits`` the emits also go to WordPress through the job queue
-        (for events that do not come from WordPress); otherwise the caller hands them back itself."""
+        (for events that do not come from WordPress); otherwise the caller hands them back itself.
+        ``handler`` replaces the hook map's handlers of ``call`` itself (see :meth:`originate`)."""
         digest = body_digest(call.hook, call.args)
         runtime = self.runtime
 
@@ -126,7 +133,7 @@ class Dispatcher:
             if not runtime.ledger.record(conn, call.event_id, call.hook, digest, source, now):
                 return self._repeat(conn, call, digest), None
             context = Context(runtime, conn, call, now)
-            emits = [as_emit(c) for c in self._run(context, call)]
+            emits = [as_emit(c) for c in self._run(context, call, handler)]
             runtime.ledger.set_emit(conn, call.event_id, emits)
             if queue_emits:
                 for emit in emits:
@@ -147,7 +154,7 @@ class Dispatcher:
                            [{"field": "event_id", "error": f"first used by {entry.hook} with other arguments"}])
         return Outcome("duplicate", entry.emit)
 
-    def _run(self, context: Context, root: Call) -> list[Call]:
+    def _run(self, context: Context, root: Call, root_handler: Handler | None = None) -> list[Call]:
         queue = deque([root])
         emitted: list[Call] = []
         while queue:
@@ -156,7 +163,8 @@ class Dispatcher:
                 emitted.append(call)
                 if len(emitted) > MAX_EMITS:
                     raise RuntimeError(f"{root.hook} emitted more than {MAX_EMITS} actions: a loop in the hook map?")
-            for handler in self.hook_map.get(call.hook, ()):
+            handlers = [root_handler] if call is root and root_handler else self.hook_map.get(call.hook, ())
+            for handler in handlers:
                 context.current = call
                 handler(context, call)
                 queue.extend(context._take_emits())

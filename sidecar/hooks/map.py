@@ -8,9 +8,22 @@ Hooks absent here are still accepted and recorded (the contract is the gate).
 
 from __future__ import annotations
 
-from ..scenarios import webinar_events
+from ..scenarios import attendance, post_webinar, room_control, routing, webinar_events
 
 HOOK_MAP = {
     # client-webinar-event-emitter: the normalised downstream fact.
-    "client_webinar_completed": [webinar_events.emit_webinar_completed],
+    "client_webinar_completed": [attendance.note_fact, webinar_events.emit_webinar_completed],
+    # Room state: Core's commands are the only way a room changes; a stop queues the attendance sweep.
+    "core_webinar_set_status": [room_control.set_status],
+    "core_webinar_set_cta_visibility": [room_control.set_cta_visibility],
+    # Attendance service: who takes part (and their contacts), then one classification per (lead, webinar).
+    "client_webinar_registered": [attendance.note_fact],
+    "client_webinar_entered": [attendance.note_fact],
+    "client_webinar_left": [attendance.note_fact],
+    "client_webinar_form_submitted": [attendance.note_fact],
+    "webinar_completed": [attendance.classify_completed],
+    # Partner notifier (only from the classification, seed 000) and post-webinar routing.
+    "client_webinar_attendance_classified": [post_webinar.notify_partner, routing.route],
+    # Post-webinar follow-up to the candidate; for not_attended, the recording offer.
+    "post_webinar_route": [post_webinar.follow_up],
 }

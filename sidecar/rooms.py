@@ -1,0 +1,57 @@
+"""Room pages' fast paths: ``GET /v1/rooms/{webinar_id}/state`` and ``POST /v1/rooms/{webinar_id}/presence``.
+
+The state is read-only here (it changes only through Core's commands) and comes from memcached,
+so a poll costs no WordPress boot. The ETag is the state's version, so a poller that has it gets a
+304; Cache-Control lets a proxy in front answer many pollers with one fetch a second. Presence is
+the room page's heartbeat, authenticated by a room token the plugin signed at render time; it
+counts toward attendance (``scenarios/attendance.py``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from . import tokens
+from .errors import NotFound, Unauthorized
+from .scenarios import attendance
+from .times import utcnow
+from .web import read_json, runtime
+
+bp = Blueprint("rooms", __name__)
+
+MAX_ID = 18446744073709551615
+CACHE_CONTROL = "public, max-age=1"
+
+
+def webinar_id_of(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise NotFound(f"no room {raw!r}: a webinar id is a positive integer")
+    return int(raw)
+
+
+@bp.get("/v1/rooms/<raw_id>/state")
+def state(raw_id: str):
+    webinar_id = webinar_id_of(raw_id)
+    rt = runtime()
+    etag, body = rt.rooms.served(rt.cache, rt.db, webinar_id)
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Content-Type-Options": "nosniff"}
+    if etag in request.headers.get("If-None-Match", ""):
+        return Response(status=304, headers=headers)
+    return Response(body, status=200, headers=headers, mimetype="application/json")
+
+
+@bp.post("/v1/rooms/<raw_id>/presence")
+def presence(raw_id: str):
+    """A heartbeat of an open room page: credited toward the lead's presence in the live window."""
+    webinar_id = webinar_id_of(raw_id)
+    rt = runtime()
+    body = read_json()
+    try:
+        claims = tokens.read(rt.config.secret, tokens.ROOM, str(body.get("token", "")))
+    except tokens.BadToken as exc:
+        raise Unauthorized(f"room token refused: {exc}") from None
+    lead_id = claims.get("lead_id")
+    if claims.get("webinar_id") != webinar_id or not isinstance(lead_id, int) or lead_id < 1:
+        raise Unauthorized("room token refused: it was issued for another webinar")
+    rt.db.run(lambda conn: attendance.record_presence(conn, rt, lead_id, webinar_id, utcnow()))
+    return {"status": "ok", "beat_sec": rt.config.presence_beat_sec}

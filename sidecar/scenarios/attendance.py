@@ -1,0 +1,156 @@
+"""Attendance service (SPEC §3): each (lead, webinar) is classified once, and
+``client_webinar_attendance_classified`` says how.
+
+- ``webinar_completed`` → attended, unless already classified.
+- A stop → the ``attendance_sweep`` job (``WHIEDA_ATTENDANCE_GRACE_SEC`` later, so the last
+  heartbeats count): every lead who registered or entered and is not classified yet is attended if
+  present at least ``WHIEDA_ATTENDED_MIN_SEC`` of the live window (capped at the window's length),
+  else not.
+
+``{prefix}whieda_attendance`` (this module holds its only SQL) keeps, per (webinar, lead): registration
+and entry, presence credited from the room's heartbeats while the webinar is live, the contacts the
+plugin resolved for the lead's facts (the sweep has no envelope of its own), and the classification.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+
+from ..db import execute, rows
+from ..hooks.dispatcher import Call, Context
+from ..jobs import Job
+from ..room_state import ENDED, LIVE, RoomState
+from ..times import from_contract, unix
+from .room_control import remember_webinar
+
+SWEEP_BATCH = 25  # leads per transaction; each emits two actions, well under the dispatcher's bound
+
+
+def table(config) -> str:
+    return config.table("whieda_attendance")
+
+
+# ---- client facts -------------------------------------------------------------------------------------
+
+
+def note_fact(ctx: Context, call: Call) -> None:
+    """Any client_webinar_* fact: the lead takes part; keep its contacts and what it says about presence."""
+    payload = call.named["payload"]
+    webinar_id, lead_id = int(payload["webinar_id"]), int(payload["lead_id"])
+    room = remember_webinar(ctx, webinar_id, call.resolved)
+    row = _locked_row(ctx.db, ctx.config, webinar_id, lead_id, ctx.now, call.resolved.get("contacts"))
+    if call.hook == "client_webinar_registered":
+        row["registered_at"] = row["registered_at"] or min(from_contract(payload["registered_at"]), ctx.now)
+    elif call.hook == "client_webinar_entered":
+        entered = min(from_contract(payload["timestamp"]), ctx.now)
+        row["entered_at"] = row["entered_at"] or entered
+        _credit(row, room, entered, ctx.config)
+    elif call.hook == "client_webinar_left":
+        _credit(row, room, min(from_contract(payload["left_at"]), ctx.now), ctx.config)
+        row["seen_at"] = None  # away: the next heartbeat starts a new stretch of presence
+    _store(ctx.db, ctx.config, row, ctx.now)
+
+
+def record_presence(conn, rt, lead_id: int, webinar_id: int, now: datetime) -> None:
+    """A heartbeat from the room page (sidecar.rooms): credit the time since the previous one."""
+    room = rt.rooms.load(conn, webinar_id)
+    row = _locked_row(conn, rt.config, webinar_id, lead_id, now, None)
+    row["entered_at"] = row["entered_at"] or now
+    _credit(row, room, now, rt.config)
+    _store(conn, rt.config, row, now)
+
+
+def classify_completed(ctx: Context, call: Call) -> None:
+    """``webinar_completed``: the lead completed participation, so attended."""
+    payload = call.named["payload"]
+    row = _locked_row(ctx.db, ctx.config, int(payload["webinar_id"]), int(payload["lead_id"]), ctx.now,
+                      call.resolved.get("contacts"))
+    _store(ctx.db, ctx.config, row, ctx.now)
+    _classify(ctx, row, True)
+
+
+# ---- the sweep after a stop ---------------------------------------------------------------------------
+
+
+def sweep(job: Job, rt) -> None:
+    """Runner of ``attendance_sweep``: classify, batch by batch, everyone the stop left unclassified."""
+    webinar_id = int(job.payload["webinar_id"])
+    done = {"count": SWEEP_BATCH}
+
+    def batch(ctx: Context, _root: Call) -> None:
+        room = rt.rooms.load(ctx.db, webinar_id)
+        done["count"] = 0
+        if room.status != ENDED:
+            return  # started again within the grace period: the next stop sweeps
+        threshold = max(1, min(ctx.config.attended_min_sec, room.live_sec))
+        for row in rows(ctx.db, f"SELECT * FROM {table(ctx.config)} WHERE webinar_id = %s"
+                                " AND classified_at IS NULL ORDER BY lead_id LIMIT %s FOR UPDATE",
+                        (webinar_id, SWEEP_BATCH)):
+            _credit(row, room, room.ended_at, ctx.config)  # present when it stopped: count up to the stop
+            _store(ctx.db, ctx.config, row, ctx.now)
+            _classify(ctx, row, row["present_sec"] >= threshold)
+            done["count"] += 1
+
+    while done["count"] == SWEEP_BATCH:
+        rt.dispatcher.originate(str(uuid.uuid4()), "attendance_sweep", batch)
+
+
+# ---- what the notices need ------------------------------------------------------------------------------
+
+
+def contacts(conn, config, webinar_id: int, lead_id: int) -> dict:
+    """The lead's contacts as the plugin last resolved them: {"lead": {...}, "partner": {...}}."""
+    found = rows(conn, f"SELECT contacts FROM {table(config)} WHERE webinar_id = %s AND lead_id = %s",
+                 (webinar_id, lead_id))
+    return json.loads(found[0]["contacts"]) if found and found[0]["contacts"] else {}
+
+
+# ---- the table ----------------------------------------------------------------------------------------
+
+
+def _locked_row(conn, config, webinar_id: int, lead_id: int, now: datetime, contacts: dict | None) -> dict:
+    """The (webinar, lead) row, created if new and locked; newer contacts replace the old."""
+    execute(conn,
+            f"INSERT INTO {table(config)} (webinar_id, lead_id, contacts, updated_at) VALUES (%s, %s, %s, %s)"
+            " ON DUPLICATE KEY UPDATE contacts = COALESCE(VALUES(contacts), contacts)",
+            (webinar_id, lead_id, json.dumps(contacts, ensure_ascii=False) if contacts else None, now))
+    return rows(conn, f"SELECT * FROM {table(config)} WHERE webinar_id = %s AND lead_id = %s FOR UPDATE",
+                (webinar_id, lead_id))[0]
+
+
+def _store(conn, config, row: dict, now: datetime) -> None:
+    execute(conn,
+            f"UPDATE {table(config)} SET registered_at = %s, entered_at = %s, seen_at = %s, present_sec = %s,"
+            " updated_at = %s WHERE webinar_id = %s AND lead_id = %s",
+            (row["registered_at"], row["entered_at"], row["seen_at"], row["present_sec"], now,
+             row["webinar_id"], row["lead_id"]))
+
+
+def _classify(ctx: Context, row: dict, attended: bool) -> None:
+    """Set the classification once; only the first caller emits it."""
+    claimed = execute(ctx.db,
+                      f"UPDATE {table(ctx.config)} SET attended = %s, classified_at = %s"
+                      " WHERE webinar_id = %s AND lead_id = %s AND classified_at IS NULL",
+                      (int(attended), ctx.now, row["webinar_id"], row["lead_id"]))
+    if claimed == 1:
+        ctx.emit("client_webinar_attendance_classified", [{
+            "lead_id": int(row["lead_id"]), "webinar_id": int(row["webinar_id"]), "attended": attended,
+            "timestamp": unix(ctx.now)}])
+
+
+def _credit(row: dict, room: RoomState, at: datetime, config) -> None:
+    """Add the time since the lead was last seen, where it overlaps the live window; then seen at ``at``.
+
+    A gap longer than three heartbeats (browsers slow background tabs to one timer a minute) means
+    the lead was away: nothing is credited for it.
+    """
+    seen = row["seen_at"]
+    if seen is not None and room.live_since is not None and room.status in (LIVE, ENDED):
+        window_end = room.ended_at if room.status == ENDED else at
+        start, end = max(seen, room.live_since), min(at, window_end)
+        if (at - seen).total_seconds() <= 3 * config.presence_beat_sec and end > start:
+            row["present_sec"] += round((end - start).total_seconds())
+    if seen is None or at > seen:
+        row["seen_at"] = at

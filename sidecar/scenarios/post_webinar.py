@@ -1,0 +1,57 @@
+"""The partner notifier and the post-webinar follow-up (SPEC §3), sent through Telegram.
+
+- Partner notice: only from ``client_webinar_attendance_classified`` (seed 000: partner
+  notifications come from that event and no other): the lead's partner learns whether the lead came.
+- Candidate follow-up: from ``post_webinar_route``, for both routes; for ``not_attended`` also the
+  offer of the recording.
+
+Recipients are the contacts the plugin resolved with ``whieda_lead_contacts`` for the lead's facts
+(kept by the attendance service); someone without a Telegram chat id gets nothing. Texts are the
+templates of ``templates/live.toml``. Each message is queued once per (scenario, recipient, webinar,
+step), whatever repeats.
+"""
+
+from __future__ import annotations
+
+from ..hooks.dispatcher import Call, Context
+from ..telegram import queue_message
+from . import attendance
+
+
+def notify_partner(ctx: Context, call: Call) -> None:
+    payload = call.named["payload"]
+    webinar_id, lead_id = int(payload["webinar_id"]), int(payload["lead_id"])
+    people = attendance.contacts(ctx.db, ctx.config, webinar_id, lead_id)
+    partner = people.get("partner") or {}
+    if not partner.get("telegram_chat_id"):
+        return
+    queue_message(ctx, "partner_attended" if payload["attended"] else "partner_not_attended",
+                  _values(ctx, webinar_id, lead_id, people),
+                  chat_id=partner["telegram_chat_id"], scenario="partner_notice",
+                  recipient=f"user:{partner.get('id', partner['telegram_chat_id'])}", step=f"lead-{lead_id}",
+                  webinar_id=webinar_id)
+
+
+def follow_up(ctx: Context, call: Call) -> None:
+    payload = call.named["payload"]
+    webinar_id, lead_id, route = int(payload["webinar_id"]), int(payload["lead_id"]), payload["route"]
+    people = attendance.contacts(ctx.db, ctx.config, webinar_id, lead_id)
+    chat_id = (people.get("lead") or {}).get("telegram_chat_id")
+    if not chat_id:
+        return
+    values = _values(ctx, webinar_id, lead_id, people)
+    address = {"chat_id": chat_id, "scenario": "post_webinar", "recipient": f"lead:{lead_id}",
+               "webinar_id": webinar_id}
+    queue_message(ctx, f"candidate_{route}", values, step="followup", **address)
+    if route == "not_attended" and values["recording_url"]:
+        queue_message(ctx, "recording_offer", values, step="recording_offer", **address)
+
+
+def _values(ctx: Context, webinar_id: int, lead_id: int, people: dict) -> dict:
+    details = ctx.runtime.rooms.load(ctx.db, webinar_id).details
+    return {
+        "lead_name": (people.get("lead") or {}).get("name") or f"№{lead_id}",
+        "webinar_title": details.get("title") or f"№{webinar_id}",
+        "webinar_url": details.get("url") or "",
+        "recording_url": details.get("recording_url") or details.get("url") or "",
+    }
