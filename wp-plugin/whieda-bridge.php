@@ -31,6 +31,11 @@ require_once __DIR__ . '/includes/class-whieda-emit-route.php';
 require_once __DIR__ . '/includes/class-whieda-schema.php';
 require_once __DIR__ . '/includes/class-whieda-admin.php';
 require_once __DIR__ . '/includes/class-whieda-site-health.php';
+require_once __DIR__ . '/includes/class-whieda-token.php';
+require_once __DIR__ . '/includes/class-whieda-resolver.php';
+require_once __DIR__ . '/includes/class-whieda-tracker.php';
+require_once __DIR__ . '/includes/class-whieda-room-sessions.php';
+require_once __DIR__ . '/includes/class-whieda-room-route.php';
 require_once __DIR__ . '/includes/class-whieda-plugin.php';
 
 register_activation_hook( __FILE__, array( 'Whieda_Plugin', 'activate' ) );

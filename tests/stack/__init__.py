@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 WORDPRESS_SOURCE = Path("/usr/share/wordpress")
 RESULT_MARK = "__WHIEDA_RESULT__"
+FAKE_TELEGRAM_TOKEN = "123456:local-fake-bot-api"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Profile:
     private_mysql: bool
     table_prefix: str
     test_helpers: bool  # the test probe mu-plugin, WP-Cron off (tests drive it)
+    telegram_port: int = 0  # the fake Bot API (tests/fake_telegram)
 
 
 PROFILES = ("run", "test", "chaos")
@@ -49,11 +51,11 @@ PROFILES = ("run", "test", "chaos")
 def profile(name: str) -> Profile:
     """run: the demo (make run); test: the suite (make test); chaos: the fault suite (make chaos)."""
     if name == "run":
-        return Profile("run", 8080, 8765, 11211, 3306, False, "wp_", False)
+        return Profile("run", 8080, 8765, 11211, 3306, False, "wp_", False, telegram_port=8081)
     if name in ("test", "chaos"):
         default = 18080 if name == "test" else 19080
         base = int(os.environ.get(f"WHIEDA_{name.upper()}_PORT_BASE", str(default)))
-        return Profile(name, base, base + 1, base + 3, base + 4, True, "whd_", True)
+        return Profile(name, base, base + 1, base + 3, base + 4, True, "whd_", True, telegram_port=base + 2)
     raise SystemExit(f"unknown profile {name!r}: use one of {', '.join(PROFILES)}")
 
 
@@ -111,8 +113,25 @@ class Stack:
             "WHIEDA_WP_URL": self.site_url,
             "WHIEDA_WORKER_POLL_SEC": "0.1",
         }
+        if self.uses_fake_telegram:
+            env["WHIEDA_TELEGRAM_TOKEN"] = FAKE_TELEGRAM_TOKEN
+            env["WHIEDA_TELEGRAM_API_BASE"] = f"{self.telegram_url}/bot"
+        if self.profile.test_helpers:  # tests move the clock rather than wait
+            env.update({"WHIEDA_ATTENDANCE_GRACE_SEC": "0", "WHIEDA_TELEGRAM_TIMEOUT_SEC": "2"})
         env.update(overrides)
         return env
+
+    @property
+    def telegram_url(self) -> str:
+        return f"http://127.0.0.1:{self.profile.telegram_port}"
+
+    @property
+    def uses_fake_telegram(self) -> bool:
+        """Tests always; `make run` unless a real bot token is configured (environment or .env)."""
+        if self.profile.test_helpers:
+            return True
+        from dotenv import dotenv_values
+        return not (os.environ.get("WHIEDA_TELEGRAM_TOKEN") or dotenv_values(REPO / ".env").get("WHIEDA_TELEGRAM_TOKEN"))
 
     def _secrets(self) -> dict[str, str]:
         path = self.root / "secrets.json"
@@ -139,14 +158,17 @@ class Stack:
         self.install_site_files()
         self.start_web()
         self.setup_wordpress()
+        if self.uses_fake_telegram:
+            self.start_fake_telegram()
         self.start_sidecar()
 
     def down(self) -> None:
-        for name in ("sidecar", "nginx", "php-fpm", "memcached", "mysql"):
+        for name in ("sidecar", "fake-telegram", "nginx", "php-fpm", "memcached", "mysql"):
             self.stop(name)
 
     def status(self) -> dict[str, bool]:
-        return {name: self.alive(name) for name in ("mysql", "memcached", "php-fpm", "nginx", "sidecar")}
+        return {name: self.alive(name) for name in ("mysql", "memcached", "php-fpm", "nginx", "fake-telegram",
+                                                    "sidecar")}
 
     # ---- processes ----------------------------------------------------------------
 
@@ -377,6 +399,16 @@ require_once ABSPATH . 'wp-settings.php';
                 errors = [line for line in log if "Deprecated" not in line]
             raise RuntimeError(f"PHP failed ({done.returncode}): {done.stderr.strip()}\n{''.join(errors)[-3000:]}")
         return json.loads(done.stdout.split(RESULT_MARK, 1)[1])
+
+    # ---- the fake Telegram Bot API ------------------------------------------------
+
+    def start_fake_telegram(self) -> None:
+        if self.alive("fake-telegram"):
+            return
+        self.spawn("fake-telegram", [sys.executable, "-m", "tests.fake_telegram", "--port",
+                                     str(self.profile.telegram_port)])
+        wait_for(lambda: port_open(self.profile.telegram_port), 20, "the fake Bot API",
+                 self.logs / "fake-telegram.log")
 
     # ---- the sidecar --------------------------------------------------------------
 

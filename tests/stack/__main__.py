@@ -24,7 +24,7 @@ def main() -> int:
         print(f"stopped the {args.profile} stack (MariaDB of the machine, if used, keeps running)")
     elif args.command == "status":
         for name, alive in stack.status().items():
-            print(f"{name:10} {'up' if alive else 'down'}")
+            print(f"{name:14} {'up' if alive else 'down'}")
     elif args.command == "replay":
         delivered = stack.wp_eval("return Whieda_Plugin::instance()->forwarder->replay( true );")
         counts = stack.wp_eval("return Whieda_Plugin::instance()->outbox->counts();")
@@ -52,8 +52,14 @@ Whieda is running ({stack.profile.name} stack).
   Admin:       {stack.site_url}/wp-admin/   login: admin   password: {stack.secrets['admin_password']}
   Settings:    {stack.site_url}/wp-admin/options-general.php?page=whieda
   Sidecar:     {stack.sidecar_url}/healthz
-  Logs:        make logs      Stop: make stop
+{telegram_line(stack)}  Logs:        make logs      Stop: make stop
 """
+
+
+def telegram_line(stack: Stack) -> str:
+    if stack.uses_fake_telegram:
+        return f"  Telegram:    the local fake Bot API, {stack.telegram_url}/control/received lists the messages\n"
+    return "  Telegram:    the bot of WHIEDA_TELEGRAM_TOKEN\n"
 
 
 if __name__ == "__main__":

@@ -42,6 +42,9 @@ final class Whieda_Plugin {
 	/** @var Whieda_Forwarder */
 	public $forwarder;
 
+	/** @var Whieda_Room_Route */
+	public $room_route;
+
 	/**
 	 * The one instance.
 	 *
@@ -62,6 +65,7 @@ final class Whieda_Plugin {
 		$this->client    = new Whieda_Sidecar_Client( $this->config );
 		$this->emitter   = new Whieda_Emitter( $this->contract );
 		$this->forwarder = new Whieda_Forwarder( $this->config, $this->contract, $this->client, $this->outbox, $this->breaker, $this->emitter );
+		$this->room_route = new Whieda_Room_Route( $this->config, $this->client, new Whieda_Room_Sessions() );
 	}
 
 	/**
@@ -75,6 +79,11 @@ final class Whieda_Plugin {
 		$this->forwarder->subscribe();
 		add_action( 'shutdown', array( $this->forwarder, 'flush' ), 100 );
 		add_action( 'rest_api_init', array( new Whieda_Emit_Route( $this->config, $this->contract, $this->emitter ), 'register' ) );
+
+		// The live room: what the sidecar needs resolved (webinar, contacts), room state and the room page's reports.
+		( new Whieda_Resolver() )->register();
+		add_action( 'rest_api_init', array( $this->room_route, 'register' ) );
+		add_action( self::CLEANUP_EVENT, array( 'Whieda_Room_Sessions', 'forget_old' ) );
 
 		// The outbox: replayed by WP-Cron, `make replay` and the admin screen.
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );

@@ -8,13 +8,13 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * {prefix}whieda_outbox (calls waiting for the sidecar) and {prefix}whieda_emits
- * (emit ids already fired). Installed on activation and, after an update, on the
+ * {prefix}whieda_outbox (calls waiting for the sidecar), {prefix}whieda_emits
+ * (emit ids already fired) and {prefix}whieda_room_sessions (the room page's participation sessions). Installed on activation and, after an update, on the
  * next request; removed by uninstall.php.
  */
 class Whieda_Schema {
 
-	const VERSION = '1';
+	const VERSION = '2';
 	const OPTION  = 'whieda_schema_version';
 
 	public static function maybe_upgrade() {
@@ -26,9 +26,10 @@ class Whieda_Schema {
 	public static function install() {
 		global $wpdb;
 		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
-		$charset = $wpdb->get_charset_collate();
-		$outbox  = Whieda_Outbox::table();
-		$emits   = Whieda_Emit_Route::table();
+		$charset  = $wpdb->get_charset_collate();
+		$outbox   = Whieda_Outbox::table();
+		$emits    = Whieda_Emit_Route::table();
+		$sessions = Whieda_Room_Sessions::table();
 		dbDelta(
 			"CREATE TABLE {$outbox} (
   id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
@@ -51,6 +52,17 @@ CREATE TABLE {$emits} (
   received_at datetime NOT NULL,
   PRIMARY KEY  (event_id),
   KEY received_at (received_at)
+) {$charset};
+CREATE TABLE {$sessions} (
+  session_id varchar(64) NOT NULL,
+  lead_id bigint(20) unsigned NOT NULL,
+  webinar_id bigint(20) unsigned NOT NULL,
+  entered_at datetime NOT NULL,
+  left_at datetime DEFAULT NULL,
+  completed_at datetime DEFAULT NULL,
+  PRIMARY KEY  (session_id),
+  KEY lead_webinar (lead_id,webinar_id),
+  KEY entered_at (entered_at)
 ) {$charset};"
 		);
 		update_option( self::OPTION, self::VERSION, true );

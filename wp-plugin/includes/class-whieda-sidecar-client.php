@@ -64,6 +64,32 @@ class Whieda_Sidecar_Client {
 	}
 
 	/**
+	 * Posts a JSON body to one of the sidecar's own routes (a relayed fast path call) and returns its answer.
+	 *
+	 * @param string $path Path under the sidecar URL.
+	 * @param string $body JSON body.
+	 * @return array{status: int, data: mixed} status 0 when the sidecar could not be reached.
+	 */
+	public function post_json( $path, $body ) {
+		$response = $this->request(
+			'POST',
+			$path,
+			array(
+				'body'    => $body,
+				'headers' => array( 'Content-Type' => 'application/json' ),
+				'timeout' => $this->config->timeout(),
+			)
+		);
+		if ( is_wp_error( $response ) ) {
+			return array( 'status' => 0, 'data' => null );
+		}
+		return array(
+			'status' => (int) wp_remote_retrieve_response_code( $response ),
+			'data'   => json_decode( wp_remote_retrieve_body( $response ), true ),
+		);
+	}
+
+	/**
 	 * The sidecar's /healthz, for the admin screen.
 	 *
 	 * @return array{ok: bool, status: int, data: array|null, error: string}

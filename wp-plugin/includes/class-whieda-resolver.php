@@ -1,0 +1,168 @@
+<?php
+/**
+ * What the sidecar needs from WordPress about a forwarded call: the webinar and the people it concerns.
+ *
+ * @package Whieda_Bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Fills the envelope's `resolved` (contracts/resolved.json) on the `whieda_resolved` filter, so the
+ * sidecar never reads Core tables: `webinar` (title, links, stream type, embeds) for any call that names a
+ * webinar_event, and `contacts` (the lead and the partner who referred it, with their Telegram chat
+ * ids) for client_webinar_* facts. The payload itself is never touched. Sites change who is
+ * contacted with the `whieda_lead_contacts` filter, and where a webinar's fields live with
+ * `whieda_webinar_details`.
+ */
+class Whieda_Resolver {
+
+	/** Longest embed the contract accepts. */
+	const MAX_EMBED = 8000;
+
+	/** Telegram chat ids: numeric (negative for groups) or @channelusername. */
+	const CHAT_ID = '/^(-?[1-9][0-9]{0,19}|@[A-Za-z][A-Za-z0-9_]{4,31})$/';
+
+	public function register() {
+		add_filter( 'whieda_resolved', array( $this, 'resolve' ), 10, 3 );
+	}
+
+	/**
+	 * @param array  $resolved What other filters resolved.
+	 * @param string $hook     Hook name.
+	 * @param array  $args     Positional arguments of the call.
+	 * @return array
+	 */
+	public function resolve( $resolved, $hook, $args ) {
+		$resolved = is_array( $resolved ) ? $resolved : array();
+		if ( in_array( $hook, array( 'core_webinar_set_status', 'core_webinar_set_cta_visibility' ), true ) ) {
+			$webinar = $this->webinar( isset( $args[0] ) ? $args[0] : 0 );
+		} elseif ( 0 === strpos( $hook, 'client_webinar_' ) && isset( $args[0] ) && is_array( $args[0] ) ) {
+			$payload = $args[0];
+			$webinar = $this->webinar( isset( $payload['webinar_id'] ) ? $payload['webinar_id'] : 0 );
+			$lead_id = isset( $payload['lead_id'] ) ? absint( $payload['lead_id'] ) : 0;
+			if ( $lead_id ) {
+				$contacts = $this->contacts( $lead_id, isset( $payload['webinar_id'] ) ? absint( $payload['webinar_id'] ) : 0 );
+				if ( array() !== $contacts ) {
+					$resolved['contacts'] = $contacts;
+				}
+			}
+		} else {
+			return $resolved;
+		}
+		if ( array() !== $webinar ) {
+			$resolved['webinar'] = $webinar;
+		}
+		return $resolved;
+	}
+
+	/**
+	 * The webinar_event's fields the room state and the messages need, or array() if it is none.
+	 *
+	 * @param mixed $webinar_id Webinar id.
+	 * @return array
+	 */
+	public function webinar( $webinar_id ) {
+		$post = get_post( absint( $webinar_id ) );
+		if ( ! $post || 'webinar_event' !== $post->post_type ) {
+			return array();
+		}
+		$details = array(
+			'title'         => $post->post_title,
+			'url'           => (string) get_permalink( $post ),
+			'recording_url' => (string) get_post_meta( $post->ID, 'recording_url', true ),
+			'stream_type'   => (string) get_post_meta( $post->ID, 'stream_type', true ),
+			'player_embed'  => (string) get_post_meta( $post->ID, 'player_embed', true ),
+			'chat_embed'    => (string) get_post_meta( $post->ID, 'chat_embed', true ),
+		);
+		/**
+		 * Filters a webinar's fields as the sidecar gets them (where a site keeps its stream type,
+		 * embeds or recording link). Strings; embeds are stored verbatim and escaped where shown.
+		 *
+		 * @param array   $details Fields: title, url, recording_url, stream_type, player_embed, chat_embed.
+		 * @param WP_Post $post    The webinar_event.
+		 */
+		$details = (array) apply_filters( 'whieda_webinar_details', $details, $post );
+		$clean   = array(
+			'title'         => mb_substr( (string) ( $details['title'] ?? '' ), 0, 500 ),
+			'stream_type'   => substr( sanitize_key( (string) ( $details['stream_type'] ?? '' ) ), 0, 32 ),
+			'player_embed'  => mb_substr( (string) ( $details['player_embed'] ?? '' ), 0, self::MAX_EMBED ),
+			'chat_embed'    => mb_substr( (string) ( $details['chat_embed'] ?? '' ), 0, self::MAX_EMBED ),
+		);
+		foreach ( array( 'url', 'recording_url' ) as $link ) {
+			$url            = esc_url_raw( (string) ( $details[ $link ] ?? '' ), array( 'http', 'https' ) );
+			$clean[ $link ] = strlen( $url ) <= 2000 ? $url : '';
+		}
+		return $clean;
+	}
+
+	/**
+	 * The lead and its partner, each {id, name, telegram_chat_id}, as the whieda_lead_contacts filter says.
+	 *
+	 * @param int $lead_id    The lead_entry.
+	 * @param int $webinar_id The webinar the fact is about.
+	 * @return array
+	 */
+	public function contacts( $lead_id, $webinar_id ) {
+		$contacts = array();
+		$lead     = get_post( $lead_id );
+		if ( $lead && 'lead_entry' === $lead->post_type ) {
+			$contacts['lead'] = array(
+				'id'               => $lead->ID,
+				'name'             => $lead->post_title,
+				'telegram_chat_id' => (string) get_post_meta( $lead->ID, 'telegram_chat_id', true ),
+			);
+			$partner = $this->referrer( get_post_meta( $lead->ID, 'ref_id', true ) );
+			if ( $partner ) {
+				$contacts['partner'] = array(
+					'id'               => $partner->ID,
+					'name'             => $partner->display_name,
+					'telegram_chat_id' => (string) get_user_meta( $partner->ID, 'telegram_chat_id', true ),
+				);
+			}
+		}
+		/**
+		 * Filters who a lead's messages go to. Default: the lead_entry's `telegram_chat_id` post meta,
+		 * and the partner — the user named by the lead's `ref_id` post meta — with the user meta
+		 * `telegram_chat_id`. Return array( 'lead' => …, 'partner' => … ), each
+		 * array( 'id' => int, 'name' => string, 'telegram_chat_id' => string ); leave one out to skip it.
+		 *
+		 * @param array $contacts   Default contacts.
+		 * @param int   $lead_id    The lead.
+		 * @param int   $webinar_id The webinar the fact is about.
+		 */
+		$contacts = (array) apply_filters( 'whieda_lead_contacts', $contacts, $lead_id, $webinar_id );
+		$clean    = array();
+		foreach ( array( 'lead', 'partner' ) as $role ) {
+			if ( empty( $contacts[ $role ] ) || ! is_array( $contacts[ $role ] ) ) {
+				continue;
+			}
+			$person = $contacts[ $role ];
+			$chat   = trim( (string) ( $person['telegram_chat_id'] ?? '' ) );
+			$entry  = array(
+				'name'             => mb_substr( (string) ( $person['name'] ?? '' ), 0, 200 ),
+				'telegram_chat_id' => preg_match( self::CHAT_ID, $chat ) ? $chat : '',
+			);
+			if ( ! empty( $person['id'] ) && absint( $person['id'] ) ) {
+				$entry['id'] = absint( $person['id'] );
+			}
+			$clean[ $role ] = $entry;
+		}
+		return $clean;
+	}
+
+	/**
+	 * The user a lead's ref_id names: a user id, else a login.
+	 *
+	 * @param mixed $ref The lead's ref_id meta.
+	 * @return WP_User|null
+	 */
+	private function referrer( $ref ) {
+		$ref = trim( (string) $ref );
+		if ( '' === $ref ) {
+			return null;
+		}
+		$user = ctype_digit( $ref ) ? get_user_by( 'id', (int) $ref ) : get_user_by( 'login', $ref );
+		return $user ? $user : null;
+	}
+}

@@ -1,0 +1,295 @@
+<?php
+/**
+ * The live room's REST routes: room state (read-only) and the room page's reports.
+ *
+ * @package Whieda_Bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * - GET  /whieda/v1/rooms/{id}/state: the room state, the same shape and ETag as the sidecar's fast
+ *   path (read from the bridge's {prefix}whieda_rooms), for sites where the fast path is not proxied.
+ *   Read-only: room state changes only through Core's commands (seed 002).
+ * - POST /whieda/v1/rooms/{id}/enter | leave | complete: the room page reports its lead's entry, exit
+ *   (navigator.sendBeacon on tab close) and completion; a logged-in user with a lead, REST nonce
+ *   (header or _wpnonce). Each fires its client_webinar_* fact once per participation session.
+ * - POST /whieda/v1/rooms/{id}/presence: the heartbeat, relayed to the sidecar when the browser
+ *   cannot reach its fast path.
+ */
+class Whieda_Room_Route {
+
+	const NS = 'whieda/v1';
+
+	/** Seconds a room token lives: a long webinar on one page load. */
+	const TOKEN_TTL = 8 * HOUR_IN_SECONDS;
+
+	/** Stream types whose chat lives on the external platform (seed 003). */
+	const EXTERNAL_CHAT = array( 'zoom', 'telegram' );
+
+	/** @var Whieda_Config */
+	private $config;
+
+	/** @var Whieda_Sidecar_Client */
+	private $client;
+
+	/** @var Whieda_Room_Sessions */
+	private $sessions;
+
+	public function __construct( Whieda_Config $config, Whieda_Sidecar_Client $client, Whieda_Room_Sessions $sessions ) {
+		$this->config   = $config;
+		$this->client   = $client;
+		$this->sessions = $sessions;
+	}
+
+	public function register() {
+		$room = '/rooms/(?P<id>[1-9][0-9]{0,19})';
+		register_rest_route(
+			self::NS,
+			$room . '/state',
+			array(
+				'methods'             => 'GET',
+				'callback'            => array( $this, 'state' ),
+				'permission_callback' => '__return_true',
+			)
+		);
+		foreach ( array( 'enter', 'leave', 'complete' ) as $report ) {
+			register_rest_route(
+				self::NS,
+				$room . '/' . $report,
+				array(
+					'methods'             => 'POST',
+					'callback'            => array( $this, $report ),
+					'permission_callback' => array( $this, 'may_report' ),
+				)
+			);
+		}
+		register_rest_route(
+			self::NS,
+			$room . '/presence',
+			array(
+				'methods'             => 'POST',
+				'callback'            => array( $this, 'presence' ),
+				'permission_callback' => '__return_true', // The sidecar checks the room token.
+			)
+		);
+	}
+
+	/**
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response
+	 */
+	public function state( WP_REST_Request $request ) {
+		global $wpdb;
+		$webinar_id = (int) $request['id'];
+		$suppress   = $wpdb->suppress_errors( true ); // Before the sidecar's first start the table is not there yet.
+		$row        = $wpdb->get_row( $wpdb->prepare( 'SELECT status, cta_visible, stream_type, player_embed, chat_embed, version, updated_at FROM ' . $wpdb->prefix . 'whieda_rooms WHERE webinar_id = %d', $webinar_id ) ); // phpcs:ignore WordPress.DB
+		$wpdb->suppress_errors( $suppress );
+		$stream = $row ? (string) $row->stream_type : '';
+		$state  = array(
+			'webinar_id'    => $webinar_id,
+			'status'        => $row ? (string) $row->status : 'scheduled',
+			'cta_visible'   => $row && (bool) $row->cta_visible,
+			'stream_type'   => $stream,
+			'internal_chat' => ! in_array( $stream, self::EXTERNAL_CHAT, true ),
+			'player_embed'  => $row ? (string) $row->player_embed : '',
+			'chat_embed'    => $row ? (string) $row->chat_embed : '',
+			'version'       => $row ? (int) $row->version : 0,
+			'updated_at'    => $row ? gmdate( 'Y-m-d\TH:i:s\Z', strtotime( $row->updated_at . ' UTC' ) ) : null,
+		);
+		$etag    = sprintf( '"r%d-v%d"', $webinar_id, $state['version'] );
+		$headers = array(
+			'ETag'                   => $etag,
+			'Cache-Control'          => 'public, max-age=1',
+			'X-Content-Type-Options' => 'nosniff',
+		);
+		if ( false !== strpos( (string) $request->get_header( 'if_none_match' ), $etag ) ) {
+			return new WP_REST_Response( null, 304, $headers );
+		}
+		return new WP_REST_Response( $state, 200, $headers );
+	}
+
+	/**
+	 * Reports need a logged-in user with the `read` capability and a lead (REST checks the nonce).
+	 *
+	 * @return true|WP_Error
+	 */
+	public function may_report() {
+		if ( ! is_user_logged_in() || ! current_user_can( 'read' ) ) {
+			return new WP_Error( 'whieda_login', __( 'Войдите на сайт, чтобы участвовать в вебинаре.', 'whieda-bridge' ), array( 'status' => 401 ) );
+		}
+		if ( ! self::current_lead_id() ) {
+			return new WP_Error( 'whieda_no_lead', __( 'Для этой учётной записи не найдена заявка участника.', 'whieda-bridge' ), array( 'status' => 403 ) );
+		}
+		return true;
+	}
+
+	/**
+	 * Entry: the open session of this tab again, or a new one with client_webinar_entered.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return array
+	 */
+	public function enter( WP_REST_Request $request ) {
+		$lead_id    = self::current_lead_id();
+		$webinar_id = (int) $request['id'];
+		$session    = $this->sessions->enter( $lead_id, $webinar_id, self::session_of( $request ) );
+		if ( $session['new'] ) {
+			whieda_client_webinar_entered( $lead_id, $webinar_id, array( 'session_id' => $session['session_id'] ) );
+		}
+		return array(
+			'session_id'   => $session['session_id'],
+			'entered'      => $session['new'],
+			'token'        => whieda_room_token( $lead_id, $webinar_id ),
+			'presence_url' => $this->fast_or_rest( $webinar_id, 'presence' ),
+		);
+	}
+
+	/**
+	 * Exit, also sent with navigator.sendBeacon when the tab closes: client_webinar_left once.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return array
+	 */
+	public function leave( WP_REST_Request $request ) {
+		$lead_id    = self::current_lead_id();
+		$webinar_id = (int) $request['id'];
+		$session_id = self::session_of( $request );
+		$body       = self::body( $request );
+		$reason     = isset( $body['reason'] ) ? sanitize_key( (string) $body['reason'] ) : '';
+		$first      = '' !== $session_id && $this->sessions->mark( 'left_at', $lead_id, $webinar_id, $session_id );
+		if ( $first ) {
+			whieda_client_webinar_left( $lead_id, $webinar_id, $session_id, '' !== $reason ? $reason : 'leave' );
+		}
+		return array( 'left' => $first );
+	}
+
+	/**
+	 * Completion: client_webinar_completed once per session.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return array
+	 */
+	public function complete( WP_REST_Request $request ) {
+		$lead_id    = self::current_lead_id();
+		$webinar_id = (int) $request['id'];
+		$session_id = self::session_of( $request );
+		$first      = '' !== $session_id && $this->sessions->mark( 'completed_at', $lead_id, $webinar_id, $session_id );
+		if ( $first ) {
+			whieda_client_webinar_completed( $lead_id, $webinar_id, $session_id );
+		}
+		return array( 'completed' => $first );
+	}
+
+	/**
+	 * The heartbeat, relayed to the sidecar's fast path as it came.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response
+	 */
+	public function presence( WP_REST_Request $request ) {
+		$result = $this->client->post_json( '/v1/rooms/' . (int) $request['id'] . '/presence', (string) wp_json_encode( self::body( $request ) ) );
+		if ( 0 === $result['status'] ) {
+			return new WP_REST_Response( array( 'error' => __( 'Сайдкар недоступен, повторите позже.', 'whieda-bridge' ) ), 503 );
+		}
+		return new WP_REST_Response( $result['data'], $result['status'] );
+	}
+
+	/**
+	 * Everything the room page's script (assets/js/whieda-room.js) needs, for one webinar.
+	 *
+	 * @param int $webinar_id Webinar.
+	 * @return array
+	 */
+	public function client_config( $webinar_id ) {
+		$webinar_id = absint( $webinar_id );
+		$rest       = function ( $what ) use ( $webinar_id ) {
+			return rest_url( self::NS . '/rooms/' . $webinar_id . '/' . $what );
+		};
+		return array(
+			'webinarId'        => $webinar_id,
+			'stateUrl'         => $this->fast_or_rest( $webinar_id, 'state' ),
+			'fallbackStateUrl' => $rest( 'state' ),
+			'enterUrl'         => $rest( 'enter' ),
+			'leaveUrl'         => $rest( 'leave' ),
+			'completeUrl'      => $rest( 'complete' ),
+			'nonce'            => wp_create_nonce( 'wp_rest' ),
+			'pollSec'          => 3,
+			'beatSec'          => 30,
+		);
+	}
+
+	/**
+	 * The lead the current user takes part as: the `whieda_current_lead_id` filter, by default the
+	 * user meta `lead_id` (the user's lead_entry in Core).
+	 *
+	 * @return int
+	 */
+	public static function current_lead_id() {
+		$user_id = get_current_user_id();
+		$lead_id = $user_id ? absint( get_user_meta( $user_id, 'lead_id', true ) ) : 0;
+		/**
+		 * Filters the lead_entry the logged-in user takes part in webinars as.
+		 *
+		 * @param int $lead_id Default: the user meta `lead_id`.
+		 * @param int $user_id The user.
+		 */
+		return absint( apply_filters( 'whieda_current_lead_id', $lead_id, $user_id ) );
+	}
+
+	/**
+	 * Where browsers reach one of the room's fast paths: the sidecar's, or this plugin's REST route.
+	 *
+	 * @param int    $webinar_id Webinar.
+	 * @param string $what       'state' or 'presence'.
+	 * @return string
+	 */
+	private function fast_or_rest( $webinar_id, $what ) {
+		$base = $this->config->public_api_base();
+		return '' !== $base ? $base . '/v1/rooms/' . $webinar_id . '/' . $what : rest_url( self::NS . '/rooms/' . $webinar_id . '/' . $what );
+	}
+
+	/**
+	 * The JSON body, whatever type a beacon sent it as.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return array
+	 */
+	private static function body( WP_REST_Request $request ) {
+		$body = json_decode( $request->get_body(), true );
+		return is_array( $body ) ? $body : $request->get_body_params();
+	}
+
+	private static function session_of( WP_REST_Request $request ) {
+		$body    = self::body( $request );
+		$session = isset( $body['session_id'] ) ? (string) $body['session_id'] : '';
+		return preg_match( '/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/', $session ) ? $session : '';
+	}
+}
+
+/**
+ * A room token for the sidecar's presence fast path (sidecar/tokens.py): this lead, this webinar.
+ *
+ * @param int $lead_id    The lead_entry.
+ * @param int $webinar_id The webinar_event.
+ * @param int $ttl        Seconds it stays valid.
+ * @return string
+ */
+function whieda_room_token( $lead_id, $webinar_id, $ttl = Whieda_Room_Route::TOKEN_TTL ) {
+	$claims = array(
+		'lead_id'    => absint( $lead_id ),
+		'webinar_id' => absint( $webinar_id ),
+	);
+	return Whieda_Token::mint( Whieda_Plugin::instance()->config->secret(), Whieda_Token::ROOM, $claims, $ttl );
+}
+
+/**
+ * Loads the room page's script (assets/js/whieda-room.js) with its settings for one webinar; the
+ * page then calls `WhiedaRoom.start( window.whiedaRoom, { onState: function ( state, before ) {…} } )`.
+ *
+ * @param int $webinar_id The webinar_event.
+ */
+function whieda_enqueue_room_script( $webinar_id ) {
+	wp_enqueue_script( 'whieda-room', plugins_url( 'assets/js/whieda-room.js', WHIEDA_BRIDGE_FILE ), array(), WHIEDA_BRIDGE_VERSION, true );
+	wp_add_inline_script( 'whieda-room', 'window.whiedaRoom = ' . wp_json_encode( Whieda_Plugin::instance()->room_route->client_config( $webinar_id ) ) . ';', 'before' );
+}
