@@ -31,11 +31,14 @@ def envelope(hook: str, args: list, event_id: str | None = None) -> dict:
 
 def test_a_completed_participation_is_processed_and_emits_webinar_completed(sidecar, ledger):
     event_id = str(uuid.uuid4())
-    answer = sidecar.call("client_webinar_completed", [PAYLOAD], event_id)
+    payload = dict(PAYLOAD, lead_id=uuid.uuid4().int % 10**9 + 1)  # a lead not yet classified
+    answer = sidecar.call("client_webinar_completed", [payload], event_id)
     assert answer.status_code == 200
     body = answer.json()
     assert body["status"] == "processed"
-    assert [(e["hook"], e["args"]) for e in body["emit"]] == [("webinar_completed", [PAYLOAD])]
+    assert body["emit"][0]["hook"] == "webinar_completed" and body["emit"][0]["args"] == [payload]
+    # ... and the attendance service and the routing follow it (SPEC §3).
+    assert [e["hook"] for e in body["emit"][1:]] == ["client_webinar_attendance_classified", "post_webinar_route"]
     assert len(ledger(event_id)) == 1
 
 

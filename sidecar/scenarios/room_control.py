@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from ..hooks.dispatcher import Call, Context
 from ..room_state import ENDED, LIVE, RoomState
-from ..times import from_contract, unix
+from ..times import from_contract
 
 # What the plugin resolves about a webinar, by where it goes in the room's state.
 SERVED = ("stream_type", "player_embed", "chat_embed")
@@ -29,7 +29,7 @@ def set_status(ctx: Context, call: Call) -> None:
         state.status, state.ended_at = ENDED, moment
         ctx.enqueue("attendance_sweep", {"webinar_id": state.webinar_id},
                     run_at=ctx.now + timedelta(seconds=ctx.config.attendance_grace_sec),
-                    dedup_key=f"attendance_sweep:{state.webinar_id}:{unix(moment)}")
+                    dedup_key=f"attendance_sweep:{state.webinar_id}:v{state.version}")
     elif call.named["status"] == "stop" and state.status != ENDED:
         state.status, state.ended_at = ENDED, moment  # stopped before it ever went live: nobody to classify
     _save(ctx, state, before)

@@ -1,0 +1,122 @@
+"""What the live-contour tests share: the fake Bot API, the site's people and webinars, the job clock."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+
+import pytest
+import requests
+
+from tests.helpers import login, php_value, wait_until
+from tests.stack import Stack
+
+
+class FakeTelegram:
+    """The fake Bot API of the stack (tests/fake_telegram): what it received, how it should answer."""
+
+    def __init__(self, stack: Stack):
+        self.url = stack.telegram_url
+
+    def plan(self, *answers: dict, chat_id: str | None = None) -> None:
+        requests.post(f"{self.url}/control/plan", json={"answers": list(answers), "chat_id": chat_id},
+                      timeout=5).raise_for_status()
+
+    def received(self, chat_id: str | None = None) -> list[dict]:
+        params = {"chat_id": chat_id} if chat_id else {}
+        return requests.get(f"{self.url}/control/received", params=params, timeout=5).json()
+
+    def delivered(self, chat_id: str) -> list[str]:
+        """Texts the chat got (answered 200), in order."""
+        return [e["text"] for e in self.received(chat_id) if e["answered"] == 200]
+
+    def wait_delivered(self, chat_id: str, count: int, timeout: float = 15) -> list[str]:
+        return wait_until(lambda: len(self.delivered(chat_id)) >= count and self.delivered(chat_id), timeout,
+                          what=f"{count} message(s) to chat {chat_id}")
+
+
+def chat_id() -> str:
+    """A chat id no other test uses."""
+    return str(random.randint(10**9, 10**12))
+
+
+def new_webinar(stack: Stack, title: str = "Вебинар", **meta) -> int:
+    return stack.wp_eval(f"""
+        $id = wp_insert_post( array( 'post_type' => 'webinar_event', 'post_status' => 'publish',
+                                     'post_title' => {php_value(title)} ) );
+        foreach ( {php_value(meta)} as $key => $value ) {{ update_post_meta( $id, $key, $value ); }}
+        return $id;""")
+
+
+def new_partner(stack: Stack, telegram_chat_id: str) -> int:
+    name = f"partner{uuid.uuid4().hex[:8]}"
+    return stack.wp_eval(f"""
+        $id = wp_insert_user( array( 'user_login' => '{name}', 'user_pass' => wp_generate_password(),
+                                     'display_name' => 'Партнёр {name}', 'role' => 'partner' ) );
+        update_user_meta( $id, 'telegram_chat_id', '{telegram_chat_id}' );
+        return $id;""")
+
+
+def new_lead(stack: Stack, name: str, telegram_chat_id: str = "", partner_id: int | None = None) -> int:
+    return stack.wp_eval(f"""
+        $id = wp_insert_post( array( 'post_type' => 'lead_entry', 'post_status' => 'publish',
+                                     'post_title' => {php_value(name)} ) );
+        update_post_meta( $id, 'telegram_chat_id', '{telegram_chat_id}' );
+        update_post_meta( $id, 'ref_id', '{partner_id or ''}' );
+        return $id;""")
+
+
+class Candidate:
+    """A logged-in candidate in a browser-like session, reporting from the room page as its script does."""
+
+    def __init__(self, stack: Stack, lead_id: int):
+        self.stack = stack
+        self.lead_id = lead_id
+        user = f"cand{uuid.uuid4().hex[:8]}"
+        stack.wp_eval(f"""
+            $id = wp_insert_user( array( 'user_login' => '{user}', 'user_pass' => 'pass-{user}', 'role' => 'candidate' ) );
+            update_user_meta( $id, 'lead_id', {lead_id} );
+            return $id;""")
+        self.session = login(stack.site_url, user, f"pass-{user}")
+        self.nonce = self.session.get(f"{stack.site_url}/wp-admin/admin-ajax.php?action=rest-nonce", timeout=10).text
+
+    def report(self, webinar_id: int, what: str, body: dict | None = None) -> requests.Response:
+        return self.session.post(f"{self.stack.site_url}/wp-json/whieda/v1/rooms/{webinar_id}/{what}",
+                                 json=body or {}, headers={"X-WP-Nonce": self.nonce}, timeout=10)
+
+    def beacon(self, webinar_id: int, what: str, body: dict) -> requests.Response:
+        """As navigator.sendBeacon sends it: a text/plain body, the nonce in the URL, the cookies."""
+        return self.session.post(f"{self.stack.site_url}/wp-json/whieda/v1/rooms/{webinar_id}/{what}"
+                                 f"?_wpnonce={self.nonce}", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "text/plain;charset=UTF-8"}, timeout=10)
+
+
+def set_status(stack: Stack, webinar_id: int, status: str) -> None:
+    """The speaker's command, as Core's UI fires it."""
+    stack.wp_eval(f"do_action( 'core_webinar_set_status', {webinar_id}, '{status}',"
+                  " array( 'actor_id' => 1, 'timestamp' => time(), 'source' => 'admin_webinar' ) ); return true;")
+
+
+def move_job_clock(stack: Stack, kind: str, contains: str = "") -> None:
+    """Make pending jobs of ``kind`` (whose payload contains ``contains``) due now, instead of waiting."""
+    stack.sql(f"UPDATE {stack.table('whieda_jobs')} SET run_at = UTC_TIMESTAMP(6)"
+              " WHERE kind = %s AND status = 'pending' AND payload LIKE %s", (kind, f"%{contains}%"))
+
+
+def jobs(stack: Stack, kind: str, contains: str) -> list[dict]:
+    return stack.sql(f"SELECT * FROM {stack.table('whieda_jobs')} WHERE kind = %s AND payload LIKE %s ORDER BY id",
+                     (kind, f"%{contains}%"))
+
+
+def settled(stack: Stack) -> None:
+    """Wait until the worker has run every due sweep and emit (what a stop sets going runs in the background)."""
+    table = stack.table("whieda_jobs")
+    wait_until(lambda: not stack.sql(f"SELECT id FROM {table} WHERE kind IN ('attendance_sweep', 'emit')"
+                                     " AND status IN ('pending', 'running') AND run_at <= UTC_TIMESTAMP(6)"),
+               what="the worker to finish the sweeps and emits due now")
+
+
+@pytest.fixture
+def telegram(stack) -> FakeTelegram:
+    return FakeTelegram(stack)
