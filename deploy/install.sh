@@ -36,13 +36,13 @@ chmod 640 "$ETC/sidecar.env"
 
 listen=$(sed -n 's/^WHIEDA_LISTEN=//p' "$ETC/sidecar.env")
 listen=${listen:-127.0.0.1:8765}
-for snippet in nginx-whieda.conf apache-whieda.conf; do
-  sed "s|@SIDECAR@|$listen|g" "$repo/deploy/$snippet" > "$ETC/$snippet"
+for snippet in nginx-whieda.conf nginx-whieda-http.conf apache-whieda.conf; do
+  sed "s|@SIDECAR@|$listen|g; s|@CACHE@|/var/cache/nginx/whieda-rooms|g" "$repo/deploy/$snippet" > "$ETC/$snippet"
 done
 install -d "$UNIT_DIR"
 sed "s|@PREFIX@|$PREFIX|g; s|@ETC@|$ETC|g" "$repo/deploy/whieda-sidecar.service" > "$UNIT_DIR/whieda-sidecar.service"
 
-echo "installed: $PREFIX (sidecar), $UNIT_DIR/whieda-sidecar.service, $ETC/{sidecar.env,nginx-whieda.conf,apache-whieda.conf}"
+echo "installed: $PREFIX (sidecar), $UNIT_DIR/whieda-sidecar.service, $ETC/{sidecar.env,nginx-whieda.conf,nginx-whieda-http.conf,apache-whieda.conf}"
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
   echo "next: systemctl enable --now whieda-sidecar && curl -s http://$listen/healthz"

@@ -114,7 +114,51 @@ def bench_forwarding(stack: Stack) -> None:
     print(row("php-fpm worker time, forwarded (delivery after the response)", work_forwarded, work_noop))
 
 
-SECTIONS = [bench_forwarding]
+def wrk(url: str, seconds: int, headers: dict | None = None) -> float:
+    """Requests per second that wrk (2 threads, 32 connections) gets from ``url``; non-2xx/3xx counts as failure."""
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
+    done = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", *extra, url], capture_output=True, text=True,
+                          check=True)
+    if "Non-2xx or 3xx responses" in done.stdout:
+        raise SystemExit(f"wrk got errors from {url}:\n{done.stdout}")
+    return float(done.stdout.split("Requests/sec:")[1].split()[0])
+
+
+def bench_room_state(stack: Stack) -> None:
+    """Room state reads: the fast path (sidecar, memcached) against WordPress's REST route, same run."""
+    seconds = int(os.environ.get("WHIEDA_BENCH_WRK_SEC", "5"))
+    webinar = stack.wp_eval(
+        "$id = wp_insert_post( array( 'post_type' => 'webinar_event', 'post_status' => 'publish',"
+        " 'post_title' => 'bench' ) ); update_post_meta( $id, 'stream_type', 'obs' );"
+        " do_action( 'core_webinar_set_status', $id, 'start', array( 'source' => 'bench' ) ); return $id;")
+    urls = {
+        "WordPress REST route /wp-json/whieda/v1/rooms/{id}/state": f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/state",
+        "fast path as browsers reach it (site's nginx, 1 s micro-cache)": f"{stack.site_url}/whieda-api/v1/rooms/{webinar}/state",
+        "fast path, the sidecar itself (memcached, no proxy cache)": f"{stack.sidecar_url}/v1/rooms/{webinar}/state",
+    }
+    etag = requests.get(urls["fast path, the sidecar itself (memcached, no proxy cache)"], timeout=5).headers["ETag"]
+    rates: dict[str, list[float]] = {label: [] for label in urls}
+    for url in urls.values():
+        wrk(url, 1)  # warm php-fpm, opcache, connections and caches
+    for _ in range(2):  # alternate, so drift on the machine hits all alike
+        for label, url in urls.items():
+            rates[label].append(wrk(url, seconds))
+    conditional = wrk(urls["fast path, the sidecar itself (memcached, no proxy cache)"], seconds,
+                      {"If-None-Match": etag})
+    stack.wp_eval(f"do_action( 'core_webinar_set_status', {webinar}, 'stop', array( 'source' => 'bench' ) ); return true;")
+
+    baseline = sum(rates[next(iter(urls))]) / 2
+    print(f"\nRoom state reads, wrk 2 threads x 32 connections, {seconds} s per run, two runs each, alternated;"
+          " requests per second")
+    for label, values in rates.items():
+        rate = sum(values) / 2
+        print(f"  {label:<66} {rate:9.0f}   {rate / baseline:6.1f}x")
+    print(f"  {'fast path, the sidecar itself, If-None-Match (304 Not Modified)':<66} {conditional:9.0f}"
+          f"   {conditional / baseline:6.1f}x")
+    print("  goal: the fast path >= 50x the WordPress REST route")
+
+
+SECTIONS = [bench_forwarding, bench_room_state]
 
 
 def main() -> None:

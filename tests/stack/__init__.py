@@ -361,8 +361,10 @@ require_once ABSPATH . 'wp-settings.php';
         fpm_conf = self.run_dir / "php-fpm.conf"
         fpm_conf.write_text((HERE / "php-fpm.conf").read_text()
                             .replace("@RUN@", str(self.run_dir)).replace("@LOGS@", str(self.logs)))
-        (self.run_dir / "nginx-whieda.conf").write_text(
-            (REPO / "deploy" / "nginx-whieda.conf").read_text().replace("@SIDECAR@", self.sidecar_url[len("http://"):]))
+        for snippet in ("nginx-whieda.conf", "nginx-whieda-http.conf"):
+            (self.run_dir / snippet).write_text((REPO / "deploy" / snippet).read_text()
+                                                .replace("@SIDECAR@", self.sidecar_url[len("http://"):])
+                                                .replace("@CACHE@", str(self.run_dir / "nginx-rooms-cache")))
         nginx_conf = self.run_dir / "nginx.conf"
         nginx_conf.write_text((HERE / "nginx.conf").read_text()
                               .replace("@RUN@", str(self.run_dir)).replace("@LOGS@", str(self.logs))
