@@ -29,7 +29,7 @@ class FakeTelegram:
 
     def delivered(self, chat_id: str) -> list[str]:
         """Texts the chat got (answered 200), in order."""
-        return [e["text"] for e in self.received(chat_id) if e["answered"] == 200]
+        return [e["text"] for e in self.received(chat_id) if e.get("answered") == 200]
 
     def wait_delivered(self, chat_id: str, count: int, timeout: float = 15) -> list[str]:
         return wait_until(lambda: len(self.delivered(chat_id)) >= count and self.delivered(chat_id), timeout,
