@@ -1,0 +1,133 @@
+"""The attendance service: one classification per (lead, webinar), by completion or by presence in the live window."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+import requests
+
+from sidecar import tokens
+from sidecar.hooks import Call
+from sidecar.runtime import Runtime
+from sidecar.times import utcnow
+from tests.helpers import wait_until
+from tests.live import new_lead, new_webinar, set_status, settled
+
+PAYLOAD = {"webinar_type": "live", "session_id": "s-1", "completed_at": 1767229200}
+
+
+def beat(stack, webinar_id: int, lead_id: int, **claims) -> requests.Response:
+    token = tokens.mint(stack.secrets["whieda_secret"], tokens.ROOM,
+                        {"lead_id": lead_id, "webinar_id": webinar_id, **claims}, 600)
+    return requests.post(f"{stack.sidecar_url}/v1/rooms/{webinar_id}/presence", json={"token": token}, timeout=5)
+
+
+def attendance(stack, webinar_id: int, lead_id: int) -> dict | None:
+    found = stack.sql(f"SELECT * FROM {stack.table('whieda_attendance')} WHERE webinar_id = %s AND lead_id = %s",
+                      (webinar_id, lead_id))
+    return found[0] if found else None
+
+
+@pytest.fixture
+def min_40_sec(stack):
+    """A sidecar whose attended threshold is 40 s, so a test moves the clock by a minute, not by ten."""
+    stack.restart_sidecar(WHIEDA_ATTENDED_MIN_SEC="40")
+    yield
+    stack.restart_sidecar()
+
+
+def test_a_stop_classifies_everyone_left_by_their_presence_in_the_live_window(stack, min_40_sec, probe):
+    webinar = new_webinar(stack, "Присутствие")
+    stayed, dropped_in, registered = (new_lead(stack, name) for name in ("Остался", "Заглянул", "Записался"))
+    mark = probe.mark()
+    set_status(stack, webinar, "start")
+    # Move the room's clock: it went live 100 s ago.
+    stack.sql(f"UPDATE {stack.table('whieda_rooms')} SET live_since = live_since - INTERVAL 100 SECOND"
+              " WHERE webinar_id = %s", (webinar,))
+    stack.wp_eval(f"whieda_client_webinar_entered( {stayed}, {webinar}, array( 'timestamp' => time() - 80 ) );"
+                  f" whieda_client_webinar_entered( {dropped_in}, {webinar}, array( 'timestamp' => time() - 20 ) );"
+                  f" whieda_client_webinar_registered( {registered}, {webinar} ); return true;")
+    for lead in (stayed, dropped_in):
+        assert beat(stack, webinar, lead).json()["status"] == "ok"
+    assert 78 <= attendance(stack, webinar, stayed)["present_sec"] <= 85
+    assert 18 <= attendance(stack, webinar, dropped_in)["present_sec"] <= 25
+
+    set_status(stack, webinar, "stop")
+    settled(stack)
+    classified = {a[0]["lead_id"]: a[0]["attended"]
+                  for a in probe.fired("client_webinar_attendance_classified", mark, by_sidecar=True)}
+    assert classified == {stayed: True, dropped_in: False, registered: False}
+    routes = {a[0]["lead_id"]: a[0]["route"] for a in probe.fired("post_webinar_route", mark, by_sidecar=True)}
+    assert routes == {stayed: "attended", dropped_in: "not_attended", registered: "not_attended"}
+
+    # A heartbeat after the stop adds nothing, and a second stop classifies nobody again.
+    present = attendance(stack, webinar, stayed)["present_sec"]
+    assert beat(stack, webinar, stayed).status_code == 200
+    assert attendance(stack, webinar, stayed)["present_sec"] == present
+    set_status(stack, webinar, "stop")
+    settled(stack)
+    assert len(probe.fired("client_webinar_attendance_classified", mark)) == 3
+
+
+def test_concurrent_completions_of_one_lead_classify_it_once(stack, sidecar):
+    lead, webinar = uuid.uuid4().int % 10**9 + 1, uuid.uuid4().int % 10**9 + 1
+
+    def complete(n: int) -> list[str]:
+        payload = dict(PAYLOAD, lead_id=lead, webinar_id=webinar, session_id=f"s-{n}")
+        return [e["hook"] for e in sidecar.call("client_webinar_completed", [payload]).json()["emit"]]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        emitted = list(pool.map(complete, range(16)))
+    assert sum(hooks.count("client_webinar_attendance_classified") for hooks in emitted) == 1
+    assert sum(hooks.count("post_webinar_route") for hooks in emitted) == 1
+    assert all(hooks[0] == "webinar_completed" for hooks in emitted)
+    assert attendance(stack, webinar, lead)["attended"] == 1
+
+
+def test_the_sweep_runs_a_grace_period_after_the_stop(stack, config):
+    rt = Runtime(replace(config, attendance_grace_sec=60))
+    webinar = uuid.uuid4().int % 10**9 + 1
+
+    def command(status: str) -> None:
+        args = [webinar, status, {"source": "test"}]
+        rt.dispatcher.apply(Call("core_webinar_set_status", str(uuid.uuid4()), args,
+                                 rt.contract.hook("core_webinar_set_status").named(args)), source="test")
+
+    command("start")
+    stopped = utcnow()
+    command("stop")
+    sweep, = stack.sql(f"SELECT * FROM {stack.table('whieda_jobs')} WHERE kind = 'attendance_sweep'"
+                       " AND dedup_key LIKE %s", (f"attendance_sweep:{webinar}:%",))
+    assert sweep["status"] == "pending" and sweep["run_at"] >= stopped + timedelta(seconds=59)
+    stack.sql(f"DELETE FROM {stack.table('whieda_jobs')} WHERE id = %s", (sweep["id"],))
+
+
+@pytest.mark.parametrize("how", ["forged", "expired", "another webinar", "another purpose", "garbage"])
+def test_a_heartbeat_without_a_valid_room_token_is_refused_and_changes_nothing(stack, sidecar, how):
+    webinar, lead = uuid.uuid4().int % 10**9 + 1, uuid.uuid4().int % 10**9 + 1
+    claims = {"lead_id": lead, "webinar_id": webinar}
+    token = {
+        "forged": tokens.mint("not-the-shared-secret-at-all", tokens.ROOM, claims, 600),
+        "expired": tokens.mint(stack.secrets["whieda_secret"], tokens.ROOM, claims, 600, now=time.time() - 3600),
+        "another webinar": tokens.mint(stack.secrets["whieda_secret"], tokens.ROOM, dict(claims, webinar_id=1), 600),
+        "another purpose": tokens.mint(stack.secrets["whieda_secret"], "viewer", claims, 600),
+        "garbage": "not.a.token",
+    }[how]
+    answer = requests.post(f"{stack.sidecar_url}/v1/rooms/{webinar}/presence", json={"token": token}, timeout=5)
+    assert answer.status_code == 401 and "room token refused" in answer.json()["error"]
+    assert attendance(stack, webinar, lead) is None
+
+
+def test_a_lead_without_contacts_is_classified_and_nobody_is_messaged(stack, sidecar, probe):
+    webinar = new_webinar(stack, "Без Telegram")
+    lead = new_lead(stack, "Без контактов")
+    mark = probe.mark()
+    stack.wp_eval(f"whieda_client_webinar_completed( {lead}, {webinar}, 's-1' ); return true;")
+    wait_until(lambda: probe.fired("post_webinar_route", mark), what="the route")
+    assert stack.sql(f"SELECT id FROM {stack.table('whieda_jobs')} WHERE kind = 'telegram' AND dedup_key LIKE %s",
+                     (f"%:{webinar}:%",)) == []
