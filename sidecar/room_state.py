@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 LIVE, ENDED, SCHEDULED = "live", "ended", "scheduled"
 # Stream types whose chat lives on the external platform (seed 003): the room shows no internal chat.
 EXTERNAL_CHAT = {"zoom", "telegram"}
-CACHE_TTL_SEC = 24 * 3600
+CACHE_TTL_SEC = 300  # bounds how stale a copy a lost invalidation can leave
 
 
 @dataclass

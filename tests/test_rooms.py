@@ -1,0 +1,98 @@
+"""Room state: changed only by Core's commands, read by room pages from the fast path or WordPress's REST route."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.helpers import wait_until
+from tests.live import new_webinar, set_status
+
+EMBED = '<iframe src="https://player.example.test/?a=1&b=2"></iframe><script>alert("x")</script>'
+
+
+def endpoints(stack, webinar_id: int) -> dict[str, str]:
+    return {"fast path": f"{stack.sidecar_url}/v1/rooms/{webinar_id}/state",
+            "WordPress REST": f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar_id}/state"}
+
+
+def cta(stack, webinar_id: int, visible: bool) -> None:
+    stack.wp_eval(f"do_action( 'core_webinar_set_cta_visibility', {webinar_id}, {str(visible).lower()},"
+                  " array( 'actor_id' => 1, 'source' => 'admin_webinar' ) ); return true;")
+
+
+def test_cta_and_status_reach_both_endpoints_as_soon_as_the_command_is_delivered(stack, sidecar):
+    webinar = new_webinar(stack, "CTA", stream_type="telegram", player_embed=EMBED, chat_embed="<b>chat</b>")
+    for status, visible, expected in (("start", True, "live"), (None, False, "live"), ("stop", True, "ended")):
+        if status:
+            set_status(stack, webinar, status)
+        cta(stack, webinar, visible)
+        for where, url in endpoints(stack, webinar).items():
+            state = requests.get(url, timeout=5).json()
+            assert (state["status"], state["cta_visible"]) == (expected, visible), where
+    for where, url in endpoints(stack, webinar).items():
+        state = requests.get(url, timeout=5).json()
+        # Stored verbatim, JSON-encoded on the way out; chat ownership follows the stream type (seed 003).
+        assert state["player_embed"] == EMBED and state["chat_embed"] == "<b>chat</b>", where
+        assert state["stream_type"] == "telegram" and state["internal_chat"] is False, where
+
+
+def test_pollers_get_304_for_the_etag_they_have_and_the_new_state_after_a_change(stack, sidecar):
+    webinar = new_webinar(stack, "ETag")
+    set_status(stack, webinar, "start")
+    for where, url in endpoints(stack, webinar).items():
+        first = requests.get(url, timeout=5)
+        assert first.headers["Cache-Control"] == "public, max-age=1", where
+        assert first.headers["Content-Type"].startswith("application/json"), where
+        assert first.headers["X-Content-Type-Options"] == "nosniff", where
+        again = requests.get(url, headers={"If-None-Match": first.headers["ETag"]}, timeout=5)
+        assert (again.status_code, again.content) == (304, b""), where
+    etags = {where: requests.get(url, timeout=5).headers["ETag"] for where, url in endpoints(stack, webinar).items()}
+    assert len(set(etags.values())) == 1  # one state, one ETag, whichever endpoint answers
+    cta(stack, webinar, True)
+    for where, url in endpoints(stack, webinar).items():
+        changed = requests.get(url, headers={"If-None-Match": etags[where]}, timeout=5)
+        assert changed.status_code == 200 and changed.json()["cta_visible"] is True, where
+
+
+def test_the_fast_path_on_the_sites_domain_follows_within_its_second_of_cache(stack, sidecar):
+    webinar = new_webinar(stack, "Через nginx")
+    url = f"{stack.site_url}/whieda-api/v1/rooms/{webinar}/state"
+    assert requests.get(url, timeout=5).json()["status"] == "scheduled"
+    set_status(stack, webinar, "start")
+    wait_until(lambda: requests.get(url, timeout=5).json()["status"] == "live", timeout=3,
+               what="the proxied fast path to say live")
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_room_state_cannot_be_written_over_rest(stack, sidecar, method):
+    webinar = new_webinar(stack, "Только чтение")
+    set_status(stack, webinar, "start")
+    for where, url in endpoints(stack, webinar).items():
+        answer = requests.request(method, url, json={"status": "ended", "cta_visible": True}, timeout=5)
+        assert answer.status_code in (404, 405), where
+        assert requests.get(url, timeout=5).json()["status"] == "live", where
+
+
+def test_a_room_no_command_reached_yet_is_scheduled_and_a_bad_id_is_404(stack, sidecar):
+    for where, url in endpoints(stack, 987654321).items():
+        state = requests.get(url, timeout=5).json()
+        assert (state["status"], state["version"], state["cta_visible"]) == ("scheduled", 0, False), where
+    assert requests.get(f"{stack.sidecar_url}/v1/rooms/0/state", timeout=5).status_code == 404
+    assert requests.get(f"{stack.sidecar_url}/v1/rooms/abc/state", timeout=5).status_code == 404
+    assert requests.get(f"{stack.site_url}/wp-json/whieda/v1/rooms/abc/state", timeout=5).status_code == 404
+
+
+def test_the_fast_path_answers_from_the_database_when_memcached_forgets_or_is_down(stack, sidecar):
+    webinar = new_webinar(stack, "Без кеша")
+    set_status(stack, webinar, "start")
+    url = endpoints(stack, webinar)["fast path"]
+    stack.stop("memcached")
+    try:
+        assert requests.get(url, timeout=5).json()["status"] == "live"
+        set_status(stack, webinar, "stop")  # a command while memcached is away still lands
+        assert requests.get(url, timeout=5).json()["status"] == "ended"
+    finally:
+        stack.start_memcached()  # empty again: everything is a miss
+    assert requests.get(url, timeout=5).json()["status"] == "ended"
+    wait_until(stack.sidecar_healthy, what="healthy again")
