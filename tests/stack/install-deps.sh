@@ -12,8 +12,8 @@ packages=(
   # the sidecar's virtualenv (mysqlclient builds against libmariadb)
   python3 python3-venv python3-dev gcc pkg-config libmariadb-dev
   curl ca-certificates
-  # make bench: the HTTP load generator
-  wrk
+  # the room script's tests (tests/js) and make bench's HTTP load generator
+  nodejs wrk
 )
 
 missing=()
