@@ -43,6 +43,28 @@ class Whieda_Tracker {
 		return $payload;
 	}
 
+	/**
+	 * Fires a fact of one participation session: webinar_type, session_id and its moment (now by default).
+	 *
+	 * @param string $hook       client_webinar_* hook.
+	 * @param int    $lead_id    The lead_entry.
+	 * @param int    $webinar    The webinar_event.
+	 * @param string $session_id The participation session.
+	 * @param string $moment     The payload's time field (left_at, completed_at, submitted_at).
+	 * @param array  $fields     The hook's other fields.
+	 * @param array  $args       The caller's options: webinar_type, the moment, extra fields.
+	 * @return array|WP_Error
+	 */
+	public static function session_fact( $hook, $lead_id, $webinar, $session_id, $moment, $fields, $args ) {
+		$args   = (array) $args;
+		$fields = array(
+			'webinar_type' => self::type( $args['webinar_type'] ?? 'live' ),
+			'session_id'   => (string) $session_id,
+			$moment        => $args[ $moment ] ?? time(),
+		) + $fields;
+		return self::fire( $hook, $lead_id, $webinar, $fields, array_diff_key( $args, $fields ) );
+	}
+
 	/** A new participation session id. */
 	public static function session_id() {
 		return wp_generate_uuid4();
@@ -102,19 +124,7 @@ function whieda_client_webinar_entered( $lead_id, $webinar_id, $args = array() )
  * @return array|WP_Error
  */
 function whieda_client_webinar_left( $lead_id, $webinar_id, $session_id, $reason = 'leave', $args = array() ) {
-	$args = (array) $args;
-	return Whieda_Tracker::fire(
-		'client_webinar_left',
-		$lead_id,
-		$webinar_id,
-		array(
-			'webinar_type' => Whieda_Tracker::type( $args['webinar_type'] ?? 'live' ),
-			'session_id'   => (string) $session_id,
-			'left_at'      => $args['left_at'] ?? time(),
-			'leave_reason' => substr( (string) $reason, 0, 200 ),
-		),
-		array_diff_key( $args, array_flip( array( 'webinar_type', 'left_at' ) ) )
-	);
+	return Whieda_Tracker::session_fact( 'client_webinar_left', $lead_id, $webinar_id, $session_id, 'left_at', array( 'leave_reason' => substr( (string) $reason, 0, 200 ) ), $args );
 }
 
 /**
@@ -127,18 +137,7 @@ function whieda_client_webinar_left( $lead_id, $webinar_id, $session_id, $reason
  * @return array|WP_Error
  */
 function whieda_client_webinar_completed( $lead_id, $webinar_id, $session_id, $args = array() ) {
-	$args = (array) $args;
-	return Whieda_Tracker::fire(
-		'client_webinar_completed',
-		$lead_id,
-		$webinar_id,
-		array(
-			'webinar_type' => Whieda_Tracker::type( $args['webinar_type'] ?? 'live' ),
-			'session_id'   => (string) $session_id,
-			'completed_at' => $args['completed_at'] ?? time(),
-		),
-		array_diff_key( $args, array_flip( array( 'webinar_type', 'completed_at' ) ) )
-	);
+	return Whieda_Tracker::session_fact( 'client_webinar_completed', $lead_id, $webinar_id, $session_id, 'completed_at', array(), $args );
 }
 
 /**
@@ -153,18 +152,9 @@ function whieda_client_webinar_completed( $lead_id, $webinar_id, $session_id, $a
  * @return array|WP_Error
  */
 function whieda_client_webinar_form_submitted( $lead_id, $webinar_id, $session_id, $form_id, $form_payload, $args = array() ) {
-	$args = (array) $args;
-	return Whieda_Tracker::fire(
-		'client_webinar_form_submitted',
-		$lead_id,
-		$webinar_id,
-		array(
-			'webinar_type' => Whieda_Tracker::type( $args['webinar_type'] ?? 'live' ),
-			'session_id'   => (string) $session_id,
-			'submitted_at' => $args['submitted_at'] ?? time(),
-			'form_id'      => (string) $form_id,
-			'form_payload' => array() === (array) $form_payload ? new stdClass() : (array) $form_payload,
-		),
-		array_diff_key( $args, array_flip( array( 'webinar_type', 'submitted_at' ) ) )
+	$form = array(
+		'form_id'      => (string) $form_id,
+		'form_payload' => array() === (array) $form_payload ? new stdClass() : (array) $form_payload,
 	);
+	return Whieda_Tracker::session_fact( 'client_webinar_form_submitted', $lead_id, $webinar_id, $session_id, 'submitted_at', $form, $args );
 }
