@@ -29,9 +29,9 @@ def webinar_id_of(raw: str) -> int:
     return int(raw)
 
 
-@bp.get("/v1/rooms/<raw_id>/state")
-def state(raw_id: str):
-    webinar_id = webinar_id_of(raw_id)
+@bp.get("/v1/rooms/<webinar_id>/state")
+def state(webinar_id: str):
+    webinar_id = webinar_id_of(webinar_id)
     rt = runtime()
     etag, body = rt.rooms.served(rt.cache, rt.db, webinar_id)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Content-Type-Options": "nosniff"}
@@ -40,10 +40,10 @@ def state(raw_id: str):
     return Response(body, status=200, headers=headers, mimetype="application/json")
 
 
-@bp.post("/v1/rooms/<raw_id>/presence")
-def presence(raw_id: str):
+@bp.post("/v1/rooms/<webinar_id>/presence")
+def presence(webinar_id: str):
     """A heartbeat of an open room page: credited toward the lead's presence in the live window."""
-    webinar_id = webinar_id_of(raw_id)
+    webinar_id = webinar_id_of(webinar_id)
     rt = runtime()
     body = read_json()
     try:

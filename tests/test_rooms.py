@@ -7,6 +7,7 @@ import requests
 
 from tests.helpers import wait_until
 from tests.live import new_webinar, set_status
+from tests.test_openapi import schema
 
 EMBED = '<iframe src="https://player.example.test/?a=1&b=2"></iframe><script>alert("x")</script>'
 
@@ -32,6 +33,7 @@ def test_cta_and_status_reach_both_endpoints_as_soon_as_the_command_is_delivered
             assert (state["status"], state["cta_visible"]) == (expected, visible), where
     for where, url in endpoints(stack, webinar).items():
         state = requests.get(url, timeout=5).json()
+        schema("RoomState").validate(state)  # as contracts/openapi.yaml documents it, from either endpoint
         # Stored verbatim, JSON-encoded on the way out; chat ownership follows the stream type (seed 003).
         assert state["player_embed"] == EMBED and state["chat_embed"] == "<b>chat</b>", where
         assert state["stream_type"] == "telegram" and state["internal_chat"] is False, where
