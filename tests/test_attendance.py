@@ -74,6 +74,22 @@ def test_a_stop_classifies_everyone_left_by_their_presence_in_the_live_window(st
     assert len(probe.fired("client_webinar_attendance_classified", mark)) == 3
 
 
+def test_a_stop_classifies_every_registered_lead_however_many_in_batches(stack, sidecar, probe):
+    webinar = uuid.uuid4().int % 10**9 + 1
+    leads = [webinar * 100 + n for n in range(1, 31)]  # more than one batch of the sweep
+    for lead in leads:
+        payload = {"lead_id": lead, "webinar_id": webinar, "webinar_type": "live", "registered_at": 1767225600,
+                   "source": "test"}
+        assert sidecar.call("client_webinar_registered", [payload]).status_code == 200
+    mark = probe.mark()
+    for status in ("start", "stop"):
+        answer = sidecar.call("core_webinar_set_status", [webinar, status, {"source": "test"}])
+        assert answer.json()["emit"] == []  # the stop answers at once; the sweep runs in the background
+    settled(stack)
+    routes = probe.fired("post_webinar_route", mark, by_sidecar=True)
+    assert sorted(a[0]["lead_id"] for a in routes) == leads and {a[0]["route"] for a in routes} == {"not_attended"}
+
+
 def test_concurrent_completions_of_one_lead_classify_it_once(stack, sidecar):
     lead, webinar = uuid.uuid4().int % 10**9 + 1, uuid.uuid4().int % 10**9 + 1
 

@@ -46,12 +46,15 @@ def remember_webinar(ctx: Context, webinar_id: int, resolved: dict) -> RoomState
     rooms = ctx.runtime.rooms
     state = rooms.load(ctx.db, webinar_id)
     webinar = resolved.get("webinar") or {}
-    details = {**state.details, **{k: webinar[k] for k in DETAILS if k in webinar}}
-    if details != state.details:
+    if _details(state, webinar) != state.details:  # written only when it says something new
         state = rooms.load(ctx.db, webinar_id, lock=True)
-        state.details = {**state.details, **{k: webinar[k] for k in DETAILS if k in webinar}}
+        state.details = _details(state, webinar)
         rooms.save(ctx.db, state, ctx.now, changed=False)
     return state
+
+
+def _details(state: RoomState, webinar: dict) -> dict:
+    return {**state.details, **{key: webinar[key] for key in DETAILS if key in webinar}}
 
 
 def _load(ctx: Context, call: Call) -> tuple[RoomState, dict]:
@@ -61,7 +64,7 @@ def _load(ctx: Context, call: Call) -> tuple[RoomState, dict]:
     for key in SERVED:
         if isinstance(webinar.get(key), str):
             setattr(state, key, webinar[key])
-    state.details = {**state.details, **{k: webinar[k] for k in DETAILS if k in webinar}}
+    state.details = _details(state, webinar)
     return state, before
 
 
