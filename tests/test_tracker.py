@@ -116,6 +116,8 @@ def test_room_reports_need_a_logged_in_lead_and_the_nonce(stack, sidecar, probe)
     nonce = admin.get(f"{stack.site_url}/wp-admin/admin-ajax.php?action=rest-nonce", timeout=10).text
     no_lead = admin.post(url, json={}, headers={"X-WP-Nonce": nonce}, timeout=5)
     assert no_lead.status_code == 403 and "заявка" in no_lead.json()["message"]
+    no_webinar = candidate.report(987654321, "enter")
+    assert no_webinar.status_code == 404 and "вебинара нет" in no_webinar.json()["message"]
     assert probe.fired("client_webinar_entered", mark) == []
 
 

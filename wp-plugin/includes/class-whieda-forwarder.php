@@ -43,7 +43,7 @@ class Whieda_Forwarder {
 	/** @var Whieda_Emitter */
 	private $emitter;
 
-	/** @var array[] Calls noted during this request: {event_id, hook, body}. */
+	/** @var array[] Calls noted during this request: {event_id, hook, envelope, args}. */
 	private $queue = array();
 
 	/** @var bool Whether the response has been handed to the visitor. */
@@ -96,22 +96,39 @@ class Whieda_Forwarder {
 			),
 			'fired_at' => time(),
 		);
+		$this->queue[] = array(
+			'event_id' => $event_id,
+			'hook'     => $hook,
+			'envelope' => $envelope,
+			'args'     => $args,
+		);
+	}
+
+	/**
+	 * Adds to a noted call what WordPress resolves for the sidecar, once the response has gone:
+	 * looking up posts and users is not the page's work.
+	 *
+	 * @param array $call {event_id, hook, envelope, args}.
+	 * @return array {event_id, hook, body}: the call as it is sent and kept.
+	 */
+	private function resolve( $call ) {
 		/**
 		 * Filters what the plugin resolves in WordPress for the sidecar about one call
-		 * (contacts, schedule). It travels beside the arguments, never inside them.
+		 * (the webinar, contacts, schedule). It travels beside the arguments, never inside them.
+		 * Runs at delivery, after the visitor has the response.
 		 *
 		 * @param array  $resolved Empty by default.
 		 * @param string $hook     Hook name.
 		 * @param array  $args     Positional arguments.
 		 */
-		$resolved = apply_filters( 'whieda_resolved', array(), $hook, $args );
+		$resolved = apply_filters( 'whieda_resolved', array(), $call['hook'], $call['args'] );
 		if ( is_array( $resolved ) && array() !== $resolved ) {
-			$envelope['resolved'] = $resolved;
+			$call['envelope']['resolved'] = $resolved;
 		}
-		$this->queue[] = array(
-			'event_id' => $event_id,
-			'hook'     => $hook,
-			'body'     => (string) wp_json_encode( $envelope ),
+		return array(
+			'event_id' => $call['event_id'],
+			'hook'     => $call['hook'],
+			'body'     => (string) wp_json_encode( $call['envelope'] ),
 		);
 	}
 
@@ -122,7 +139,7 @@ class Whieda_Forwarder {
 		}
 		$this->send_response_first();
 		while ( array() !== $this->queue ) {
-			$this->deliver( array_shift( $this->queue ) ); // Emits fired here may note more calls.
+			$this->deliver( $this->resolve( array_shift( $this->queue ) ) ); // Emits fired here may note more calls.
 		}
 		if ( $this->outbox->has_backlog() && $this->breaker->allows() && $this->config->is_configured() ) {
 			$this->replay( false, self::SHUTDOWN_REPLAY_BUDGET );

@@ -110,16 +110,21 @@ class Whieda_Room_Route {
 	}
 
 	/**
-	 * Reports need a logged-in user with the `read` capability and a lead (REST checks the nonce).
+	 * Reports need a logged-in user with the `read` capability and a lead (REST checks the nonce),
+	 * about a webinar that exists.
 	 *
+	 * @param WP_REST_Request $request Request.
 	 * @return true|WP_Error
 	 */
-	public function may_report() {
+	public function may_report( WP_REST_Request $request ) {
 		if ( ! is_user_logged_in() || ! current_user_can( 'read' ) ) {
 			return new WP_Error( 'whieda_login', __( 'Войдите на сайт, чтобы участвовать в вебинаре.', 'whieda-bridge' ), array( 'status' => 401 ) );
 		}
 		if ( ! self::current_lead_id() ) {
 			return new WP_Error( 'whieda_no_lead', __( 'Для этой учётной записи не найдена заявка участника.', 'whieda-bridge' ), array( 'status' => 403 ) );
+		}
+		if ( 'webinar_event' !== get_post_type( (int) $request['id'] ) ) {
+			return new WP_Error( 'whieda_no_webinar', __( 'Такого вебинара нет.', 'whieda-bridge' ), array( 'status' => 404 ) );
 		}
 		return true;
 	}
