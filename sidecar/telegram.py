@@ -105,8 +105,8 @@ def send_message(job: Job, rt: "Runtime") -> None:
     now = utcnow()
     slot, busy_until = rt.db.run(lambda conn: reserve(conn, rt.config, chat_id, now))
     if slot is None:
-        raise Postpone(f"chat {chat_id} gets at most one message per"
-                       f" {rt.config.telegram_chat_interval_sec:g} s", sender.postpone_for_chat(chat_id, busy_until, now))
+        delay = sender.postpone_for_chat(chat_id, busy_until, now)
+        raise Postpone(f"chat {chat_id} gets at most one message per {rt.config.telegram_chat_interval_sec:g} s", delay)
     wait = (slot - utcnow()).total_seconds()
     if wait > 0:
         time.sleep(wait)

@@ -161,7 +161,8 @@ class Worker:
 
         self.rt.db.run(record)
         metrics.JOBS.labels(job.kind, {DONE: "done", FAILED: "failed", PENDING: "retry"}[outcome]).inc()
-        log.log(logging.INFO if outcome == DONE or not counted else logging.WARNING, "job %s", outcome, extra={"fields": {
+        level = logging.INFO if outcome == DONE or not counted else logging.WARNING
+        log.log(level, "job %s", outcome, extra={"fields": {
             "job_id": job.id, "kind": job.kind, "outcome": outcome, "attempt": job.attempts + 1,
             "error": error, "duration_ms": round((time.perf_counter() - started) * 1000, 2)}})
         return outcome == DONE

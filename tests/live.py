@@ -75,7 +75,8 @@ class Candidate:
         self.lead_id = lead_id
         user = f"cand{uuid.uuid4().hex[:8]}"
         stack.wp_eval(f"""
-            $id = wp_insert_user( array( 'user_login' => '{user}', 'user_pass' => 'pass-{user}', 'role' => 'candidate' ) );
+            $id = wp_insert_user( array( 'user_login' => '{user}', 'user_pass' => 'pass-{user}',
+                                         'role' => 'candidate' ) );
             update_user_meta( $id, 'lead_id', {lead_id} );
             return $id;""")
         self.session = login(stack.site_url, user, f"pass-{user}")

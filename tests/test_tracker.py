@@ -15,7 +15,8 @@ from tests.helpers import login
 from tests.live import Candidate, chat_id, new_lead, new_partner, new_webinar, set_status
 
 HELPERS = {
-    "client_webinar_registered": "whieda_client_webinar_registered( {lead}, {webinar}, array( 'slot_id' => '2026-12-01T18:00', 'source' => 'landing' ) )",
+    "client_webinar_registered": "whieda_client_webinar_registered( {lead}, {webinar},"
+                                 " array( 'slot_id' => '2026-12-01T18:00', 'source' => 'landing' ) )",
     "client_webinar_entered": "whieda_client_webinar_entered( {lead}, {webinar}, array( 'session_id' => 's-9' ) )",
     "client_webinar_left": "whieda_client_webinar_left( {lead}, {webinar}, 's-9', 'tab_closed' )",
     "client_webinar_completed": "whieda_client_webinar_completed( {lead}, {webinar}, 's-9' )",
@@ -62,7 +63,8 @@ def test_the_lead_and_its_partner_are_resolved_in_wordpress_beside_the_payload(s
 def test_a_site_plugs_its_own_contacts_into_whieda_lead_contacts(stack, sidecar, clean_outbox):
     webinar, lead = new_webinar(stack, "Свои контакты"), new_lead(stack, "Олег", chat_id())
     stack.wp_eval("add_filter( 'whieda_lead_contacts', function ( $contacts, $lead_id ) {"
-                  "  $contacts['partner'] = array( 'id' => 1, 'name' => 'Команда', 'telegram_chat_id' => '-1001234567890' );"
+                  "  $contacts['partner'] = array( 'id' => 1, 'name' => 'Команда',"
+                  "                                'telegram_chat_id' => '-1001234567890' );"
                   "  $contacts['lead']['telegram_chat_id'] = 'not a chat id';"
                   "  return $contacts; }, 10, 2 );"
                   f" whieda_client_webinar_entered( {lead}, {webinar} ); return true;")

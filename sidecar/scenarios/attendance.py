@@ -67,7 +67,6 @@ def classify_completed(ctx: Context, call: Call) -> None:
     payload = call.named["payload"]
     row = _locked_row(ctx.db, ctx.config, int(payload["webinar_id"]), int(payload["lead_id"]), ctx.now,
                       call.resolved.get("contacts"))
-    _store(ctx.db, ctx.config, row, ctx.now)
     _classify(ctx, row, True)
 
 

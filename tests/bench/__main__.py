@@ -131,23 +131,26 @@ def bench_room_state(stack: Stack) -> None:
         "$id = wp_insert_post( array( 'post_type' => 'webinar_event', 'post_status' => 'publish',"
         " 'post_title' => 'bench' ) ); update_post_meta( $id, 'stream_type', 'obs' );"
         " do_action( 'core_webinar_set_status', $id, 'start', array( 'source' => 'bench' ) ); return $id;")
+    wordpress = "WordPress REST route /wp-json/whieda/v1/rooms/{id}/state"
+    browsers = "fast path as browsers reach it (site's nginx, 1 s micro-cache)"
+    direct = "fast path, the sidecar itself (memcached, no proxy cache)"
     urls = {
-        "WordPress REST route /wp-json/whieda/v1/rooms/{id}/state": f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/state",
-        "fast path as browsers reach it (site's nginx, 1 s micro-cache)": f"{stack.site_url}/whieda-api/v1/rooms/{webinar}/state",
-        "fast path, the sidecar itself (memcached, no proxy cache)": f"{stack.sidecar_url}/v1/rooms/{webinar}/state",
+        wordpress: f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/state",
+        browsers: f"{stack.site_url}/whieda-api/v1/rooms/{webinar}/state",
+        direct: f"{stack.sidecar_url}/v1/rooms/{webinar}/state",
     }
-    etag = requests.get(urls["fast path, the sidecar itself (memcached, no proxy cache)"], timeout=5).headers["ETag"]
+    etag = requests.get(urls[direct], timeout=5).headers["ETag"]
     rates: dict[str, list[float]] = {label: [] for label in urls}
     for url in urls.values():
         wrk(url, 1)  # warm php-fpm, opcache, connections and caches
     for _ in range(2):  # alternate, so drift on the machine hits all alike
         for label, url in urls.items():
             rates[label].append(wrk(url, seconds))
-    conditional = wrk(urls["fast path, the sidecar itself (memcached, no proxy cache)"], seconds,
-                      {"If-None-Match": etag})
-    stack.wp_eval(f"do_action( 'core_webinar_set_status', {webinar}, 'stop', array( 'source' => 'bench' ) ); return true;")
+    conditional = wrk(urls[direct], seconds, {"If-None-Match": etag})
+    stack.wp_eval(f"do_action( 'core_webinar_set_status', {webinar}, 'stop', array( 'source' => 'bench' ) );"
+                  " return true;")
 
-    baseline = sum(rates[next(iter(urls))]) / 2
+    baseline = sum(rates[wordpress]) / 2
     print(f"\nRoom state reads, wrk 2 threads x 32 connections, {seconds} s per run, two runs each, alternated;"
           " requests per second")
     for label, values in rates.items():

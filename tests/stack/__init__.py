@@ -131,7 +131,8 @@ class Stack:
         if self.profile.test_helpers:
             return True
         from dotenv import dotenv_values
-        return not (os.environ.get("WHIEDA_TELEGRAM_TOKEN") or dotenv_values(REPO / ".env").get("WHIEDA_TELEGRAM_TOKEN"))
+        token = os.environ.get("WHIEDA_TELEGRAM_TOKEN") or dotenv_values(REPO / ".env").get("WHIEDA_TELEGRAM_TOKEN")
+        return not token
 
     def _secrets(self) -> dict[str, str]:
         path = self.root / "secrets.json"
