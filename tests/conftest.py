@@ -12,6 +12,7 @@ import pytest
 
 from sidecar.config import Config
 from tests.helpers import Probe, Sidecar
+from tests.live import FakeTelegram
 from tests.stack import Stack
 
 
@@ -39,6 +40,12 @@ def sidecar(stack) -> Sidecar:
 @pytest.fixture
 def probe(stack) -> Probe:
     return Probe(stack)
+
+
+@pytest.fixture
+def telegram(stack) -> FakeTelegram:
+    """The fake Bot API (tests/fake_telegram): what the bot sent, and how the next answers go."""
+    return FakeTelegram(stack)
 
 
 @pytest.fixture

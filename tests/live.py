@@ -6,7 +6,6 @@ import json
 import random
 import uuid
 
-import pytest
 import requests
 
 from tests.helpers import login, php_value, wait_until
@@ -116,8 +115,3 @@ def settled(stack: Stack) -> None:
     wait_until(lambda: not stack.sql(f"SELECT id FROM {table} WHERE kind IN ('attendance_sweep', 'emit')"
                                      " AND status IN ('pending', 'running') AND run_at <= UTC_TIMESTAMP(6)"),
                what="the worker to finish the sweeps and emits due now")
-
-
-@pytest.fixture
-def telegram(stack) -> FakeTelegram:
-    return FakeTelegram(stack)

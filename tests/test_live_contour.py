@@ -7,8 +7,7 @@ from __future__ import annotations
 import requests
 
 from tests.helpers import wait_until
-from tests.live import (Candidate, chat_id, new_lead, new_partner, new_webinar, set_status, settled,  # noqa: F401
-                        telegram)
+from tests.live import Candidate, chat_id, new_lead, new_partner, new_webinar, set_status, settled
 
 RECORDING = "https://video.example.test/recording-42"
 

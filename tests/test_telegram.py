@@ -12,7 +12,7 @@ from sidecar.runtime import Runtime
 from sidecar.telegram import queue_message, reserve
 from sidecar.times import utcnow
 from tests.helpers import wait_until
-from tests.live import chat_id, jobs, move_job_clock, telegram  # noqa: F401
+from tests.live import chat_id, jobs, move_job_clock
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from sidecar.config import Config, ConfigError
 from sidecar.templates import load_templates
-from tests.live import chat_id, new_lead, new_partner, new_webinar, telegram  # noqa: F401
+from tests.live import chat_id, new_lead, new_partner, new_webinar
 from tests.test_sidecar_process import sidecar_command
 
 
