@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: Config | None = None) -> Flask:
-    from . import bridge, logs, ops
+    from . import bridge, logs, ops, viewer
     from .runtime import Runtime
 
     config = config or Config.from_env()
@@ -34,6 +34,7 @@ def create_app(config: Config | None = None) -> Flask:
     _register_errors(app)
     app.register_blueprint(bridge.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(viewer.bp)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import cached_property
 
 from pymemcache.client.hash import HashClient
@@ -12,6 +13,7 @@ from .db import Database
 from .hooks import HOOK_MAP, Dispatcher
 from .jobs import Jobs
 from .ledger import Ledger
+from .user_meta import UserMetaStore, WordPressCache
 
 
 class Runtime:
@@ -34,3 +36,12 @@ class Runtime:
             retry_attempts=1,
             dead_timeout=1,
         )
+
+    @cached_property
+    def user_meta(self) -> UserMetaStore:
+        """The only writer of ``{prefix}usermeta`` (autowebinar_* keys), coherent with the object cache."""
+        return UserMetaStore(self.config, WordPressCache(self.config, lambda: self.cache, self._retry_cache_delete))
+
+    def _retry_cache_delete(self, keys: list[str]) -> None:
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        self.db.run(lambda conn: self.jobs.enqueue(conn, "wp_cache_delete", {"keys": keys}, now))

@@ -23,6 +23,7 @@ from .db import execute, rows
 from .emits import deliver_emit
 from .jobs import DONE, FAILED, PENDING, Fail, Job, Retry
 from .runtime import Runtime
+from .user_meta.cache import run_delete_job
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class Runner:
 
 RUNNERS: dict[str, Runner] = {
     "emit": Runner(deliver_emit, ordered=True, max_attempts=None, backoff_cap_sec=30.0),
+    "wp_cache_delete": Runner(run_delete_job, max_attempts=None, backoff_cap_sec=60.0),
 }
 
 BATCH = 20

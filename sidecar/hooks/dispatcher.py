@@ -16,7 +16,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from ..errors import Conflict
 
@@ -48,6 +48,7 @@ class Outcome:
 
 
 Handler = Callable[["Context", Call], None]
+T = TypeVar("T")
 
 
 class Context:
@@ -137,6 +138,39 @@ class Dispatcher:
         if context is not None:
             context._run_after_commit()
         return outcome
+
+    def originate(self, origin: str, action: Callable[["Context"], T], source: str,
+                  event_id: str | None = None) -> tuple[T | None, Outcome]:
+        """Run ``action(ctx)`` for an event that is not a hook call (viewer activity), in one transaction.
+
+        What it emits is dispatched to the hook map like any emit and queued for WordPress
+        (``emit`` jobs, deduplicated by event id). With ``event_id`` the event is recorded in
+        the ledger first, and a repeat returns ``(None, duplicate)`` without running ``action``.
+        """
+        runtime = self.runtime
+        root = Call(origin, event_id or str(uuid.uuid4()), [], {})
+        digest = body_digest(origin, [])
+
+        def work(conn):
+            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            if event_id is not None and not runtime.ledger.record(conn, event_id, origin, digest, source, now):
+                return None, self._repeat(conn, root, digest), None
+            context = Context(runtime, conn, root, now)
+            result = action(context)
+            emitted: list[Call] = []
+            for call in context._take_emits():
+                emitted += [call, *self._run(context, call)]
+            emits = [as_emit(c) for c in emitted]
+            if event_id is not None:
+                runtime.ledger.set_emit(conn, event_id, emits)
+            for emit in emits:
+                context.enqueue("emit", emit, dedup_key=f"emit:{emit['event_id']}")
+            return result, Outcome("processed", emits), context
+
+        result, outcome, context = runtime.db.run(work)
+        if context is not None:
+            context._run_after_commit()
+        return result, outcome
 
     def _repeat(self, conn, call: Call, digest: str) -> Outcome:
         entry = self.runtime.ledger.find(conn, call.event_id)
