@@ -42,6 +42,9 @@ final class Whieda_Plugin {
 	/** @var Whieda_Forwarder */
 	public $forwarder;
 
+	/** @var Whieda_Object_Cache */
+	public $object_cache;
+
 	/**
 	 * The one instance.
 	 *
@@ -62,6 +65,7 @@ final class Whieda_Plugin {
 		$this->client    = new Whieda_Sidecar_Client( $this->config );
 		$this->emitter   = new Whieda_Emitter( $this->contract );
 		$this->forwarder = new Whieda_Forwarder( $this->config, $this->contract, $this->client, $this->outbox, $this->breaker, $this->emitter );
+		$this->object_cache = new Whieda_Object_Cache();
 	}
 
 	/**
@@ -81,8 +85,12 @@ final class Whieda_Plugin {
 		add_action( self::REPLAY_EVENT, array( $this->forwarder, 'replay' ) );
 		add_action( self::CLEANUP_EVENT, array( 'Whieda_Emit_Route', 'forget_old' ) );
 
+		// AutoWebinar: the player shortcode; its fast paths relayed when the sidecar is not proxied.
+		( new Whieda_Autowebinar( $this->config ) )->register();
+		add_action( 'rest_api_init', array( new Whieda_Viewer_Relay( $this->config ), 'register' ) );
+
 		if ( is_admin() ) {
-			( new Whieda_Admin( $this->config, $this->client, $this->outbox, $this->breaker, $this->forwarder ) )->register();
+			( new Whieda_Admin( $this->config, $this->client, $this->outbox, $this->breaker, $this->forwarder, $this->object_cache ) )->register();
 			add_action( 'admin_init', array( __CLASS__, 'schedule_events' ) );
 		}
 	}
@@ -123,5 +131,7 @@ final class Whieda_Plugin {
 	public static function deactivate() {
 		wp_clear_scheduled_hook( self::REPLAY_EVENT );
 		wp_clear_scheduled_hook( self::CLEANUP_EVENT );
+		// Like the well-known object-cache plugins: our drop-in goes with the plugin (a foreign one stays).
+		self::instance()->object_cache->disable();
 	}
 }
