@@ -40,7 +40,7 @@ class Runtime:
     @cached_property
     def user_meta(self) -> UserMetaStore:
         """The only writer of ``{prefix}usermeta`` (autowebinar_* keys), coherent with the object cache."""
-        return UserMetaStore(self.config, WordPressCache(self.config, lambda: self.cache, self._retry_cache_delete))
+        return UserMetaStore(self.config, WordPressCache(self.config, self._retry_cache_delete))
 
     def _retry_cache_delete(self, keys: list[str]) -> None:
         now = datetime.now(timezone.utc).replace(tzinfo=None)

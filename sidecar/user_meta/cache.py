@@ -5,6 +5,10 @@ key = the user id. After we commit a write, we delete that entry, so the next
 ``get_user_meta()`` reads the database. The entry's memcached key is built with
 the site's drop-in format (``WHIEDA_WP_CACHE_KEY_FORMAT``, ``WHIEDA_WP_CACHE_SALT``).
 
+The delete goes to every server of ``WHIEDA_MEMCACHED``: PHP's Memcached
+extension and pymemcache spread keys over servers differently, so asking "the
+server that holds the key" could ask the wrong one.
+
 Two things can still leave a stale entry, and both are handled here:
 - a WordPress request that read the old rows just before our commit and stores
   them just after our delete: a second delete a moment later removes it;
@@ -19,6 +23,8 @@ import threading
 import time
 from collections import deque
 from typing import Callable
+
+from pymemcache.client.base import PooledClient
 
 from ..config import Config
 from ..jobs import Retry
@@ -43,9 +49,10 @@ def cache_key(config: Config, user_id: int) -> str:
 class WordPressCache:
     """Deletes users' ``user_meta`` entries; ``on_failure(keys)`` keeps a failed delete for a retry."""
 
-    def __init__(self, config: Config, client: Callable[[], object], on_failure: Callable[[list[str]], None]):
+    def __init__(self, config: Config, on_failure: Callable[[list[str]], None]):
         self.config = config
-        self._client = client
+        self._servers = [PooledClient(server, connect_timeout=0.25, timeout=0.5, max_pool_size=32)
+                         for server in config.memcached]
         self._on_failure = on_failure
         self._later: deque[tuple[float, str]] = deque()
         self._pending: set[str] = set()
@@ -61,12 +68,16 @@ class WordPressCache:
         self.delete([key])
         self._schedule(key)
 
-    def delete(self, keys: list[str]) -> bool:
-        """Delete ``keys`` now; on failure hand them to ``on_failure``. True if memcached answered."""
-        try:
-            client = self._client()
+    def delete_everywhere(self, keys: list[str]) -> None:
+        """Delete ``keys`` on every server; raises if one cannot be reached."""
+        for server in self._servers:
             for key in keys:
-                client.delete(key, noreply=False)
+                server.delete(key, noreply=False)
+
+    def delete(self, keys: list[str]) -> bool:
+        """Delete ``keys`` now; on failure hand them to ``on_failure``. True if every server answered."""
+        try:
+            self.delete_everywhere(keys)
             return True
         except Exception as exc:  # memcached away: the retry job takes over
             log.warning("object cache delete failed; queued for retry: %s", exc, extra={"fields": {"keys": keys}})
@@ -107,7 +118,6 @@ class WordPressCache:
 def run_delete_job(job, rt) -> None:
     """The worker's ``wp_cache_delete`` job: a delete that failed after a commit, tried until it goes through."""
     try:
-        for key in job.payload["keys"]:
-            rt.cache.delete(key, noreply=False)
+        rt.user_meta.cache.delete_everywhere(job.payload["keys"])
     except Exception as exc:
         raise Retry(f"memcached unreachable: {type(exc).__name__}: {exc}") from None
