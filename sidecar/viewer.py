@@ -33,7 +33,7 @@ def require_viewer_token() -> None:
     for field, expected in (("user_id", viewer.user_id), ("webinar_id", viewer.webinar_id)):
         if field in body and body[field] != expected:
             raise Unauthorized(f"the viewer token was issued for another {field.split('_')[0]}")
-    g.viewer = viewer
+    g.viewer, g.body = viewer, body
 
 
 @bp.after_request
@@ -44,7 +44,7 @@ def never_cache(response):
 
 @bp.post("/join")
 def join():
-    entry_id = read_json().get("entry_id", "entry")
+    entry_id = g.body.get("entry_id", "entry")
     if not isinstance(entry_id, str):
         raise Invalid("entry_id must be a string", [{"field": "entry_id", "error": "not a string"}])
     return delivery.join(runtime(), g.viewer, entry_id)
@@ -67,7 +67,7 @@ def leave():
 
 def position() -> int:
     """The player's position in whole seconds, from the body's ``position``."""
-    value = read_json().get("position")
+    value = g.body.get("position")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not 0 <= value <= live.MAX_DURATION_SEC:
         raise Invalid("position must be the player's position in seconds",

@@ -68,16 +68,15 @@ class WordPressCache:
         self.delete([key])
         self._schedule(key)
 
-    def delete_everywhere(self, keys: list[str]) -> None:
+    def delete_everywhere(self, keys: list[str], noreply: bool = False) -> None:
         """Delete ``keys`` on every server; raises if one cannot be reached."""
         for server in self._servers:
-            for key in keys:
-                server.delete(key, noreply=False)
+            server.delete_many(keys, noreply=noreply)
 
-    def delete(self, keys: list[str]) -> bool:
-        """Delete ``keys`` now; on failure hand them to ``on_failure``. True if every server answered."""
+    def delete(self, keys: list[str], noreply: bool = False) -> bool:
+        """Delete ``keys`` now; on failure hand them to ``on_failure``. True if every server took them."""
         try:
-            self.delete_everywhere(keys)
+            self.delete_everywhere(keys, noreply)
             return True
         except Exception as exc:  # memcached away: the retry job takes over
             log.warning("object cache delete failed; queued for retry: %s", exc, extra={"fields": {"keys": keys}})
@@ -105,14 +104,16 @@ class WordPressCache:
             with self._wake:
                 while not self._later:
                     self._wake.wait()
-                due, key = self._later[0]
-                wait = due - time.monotonic()
+                wait = self._later[0][0] - time.monotonic()
                 if wait > 0:
                     self._wake.wait(wait)
                     continue
-                self._later.popleft()
-                self._pending.discard(key)
-            self.delete([key])
+                due = []
+                while self._later and self._later[0][0] <= time.monotonic():
+                    due.append(self._later.popleft()[1])
+                self._pending.difference_update(due)
+            # All that fell due together, in one send per server; the first delete already waited for its answer.
+            self.delete(due, noreply=True)
 
 
 def run_delete_job(job, rt) -> None:

@@ -18,6 +18,7 @@ NAMESPACE = "autowebinar_"
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 PROGRESS_STEPS = (0, 25, 50, 75, 100)
 MAX_POSITION_SEC = 7 * 24 * 3600
+_DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
 _SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 
 
@@ -46,9 +47,11 @@ def _encode_datetime(value: Any) -> str:
 
 
 def _decode_datetime(raw: str) -> datetime | None:
+    if not isinstance(raw, str) or not _DATETIME.match(raw):
+        return None
     try:
-        return datetime.strptime(raw, DATETIME_FORMAT)
-    except (TypeError, ValueError):
+        return datetime.fromisoformat(raw)  # strptime is ten times slower, on every heartbeat
+    except ValueError:
         return None
 
 

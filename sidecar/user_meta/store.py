@@ -56,12 +56,12 @@ class UserMetaStore:
         found = rows(conn,
                      f"SELECT u.ID AS user_id, m.umeta_id, m.meta_key, m.meta_value FROM {self.users} u"
                      f" LEFT JOIN {self.usermeta} m ON m.user_id = u.ID AND m.meta_key IN ({self._in})"
-                     " WHERE u.ID = %s ORDER BY m.umeta_id FOR UPDATE",
+                     " WHERE u.ID = %s FOR UPDATE",
                      (*formats.KEYS, user_id))
         if not found:
             return None
         by_key: dict[str, list[tuple[int, str]]] = {}
-        for row in found:
+        for row in sorted(found, key=lambda r: r["umeta_id"] or 0):  # oldest first; no filesort in the server
             if row["umeta_id"] is not None:
                 by_key.setdefault(row["meta_key"], []).append((row["umeta_id"], row["meta_value"]))
         locked = Locked(user_id, {}, _after_commit=after_commit)

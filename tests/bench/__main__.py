@@ -16,6 +16,7 @@ from pathlib import Path
 import requests
 
 from tests.stack import Stack
+from tests.bench.viewer import bench_viewer_progress
 
 N = int(os.environ.get("WHIEDA_BENCH_N", "400"))
 PAYLOAD = {"lead_id": 7, "webinar_id": 42, "webinar_type": "live", "session_id": "bench", "completed_at": 1767229200}
@@ -114,7 +115,7 @@ def bench_forwarding(stack: Stack) -> None:
     print(row("php-fpm worker time, forwarded (delivery after the response)", work_forwarded, work_noop))
 
 
-SECTIONS = [bench_forwarding]
+SECTIONS = [bench_forwarding, bench_viewer_progress]
 
 
 def main() -> None:
