@@ -12,6 +12,8 @@ packages=(
   # the sidecar's virtualenv (mysqlclient builds against libmariadb)
   python3 python3-venv python3-dev gcc pkg-config libmariadb-dev
   curl ca-certificates
+  # the player's browser tests: Debian's headless Chromium and its driver
+  chromium chromium-driver
 )
 
 missing=()
