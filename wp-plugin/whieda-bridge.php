@@ -29,12 +29,12 @@ require_once __DIR__ . '/includes/class-whieda-emitter.php';
 require_once __DIR__ . '/includes/class-whieda-forwarder.php';
 require_once __DIR__ . '/includes/class-whieda-emit-route.php';
 require_once __DIR__ . '/includes/class-whieda-schema.php';
-require_once __DIR__ . '/includes/class-whieda-admin.php';
 require_once __DIR__ . '/includes/class-whieda-viewer-token.php';
 require_once __DIR__ . '/includes/class-whieda-viewer-relay.php';
 require_once __DIR__ . '/includes/class-whieda-autowebinar.php';
 require_once __DIR__ . '/includes/class-whieda-object-cache.php';
 require_once __DIR__ . '/includes/functions.php';
+require_once __DIR__ . '/includes/class-whieda-admin.php';
 require_once __DIR__ . '/includes/class-whieda-plugin.php';
 
 register_activation_hook( __FILE__, array( 'Whieda_Plugin', 'activate' ) );

@@ -80,14 +80,14 @@ final class Whieda_Plugin {
 		add_action( 'shutdown', array( $this->forwarder, 'flush' ), 100 );
 		add_action( 'rest_api_init', array( new Whieda_Emit_Route( $this->config, $this->contract, $this->emitter ), 'register' ) );
 
+		// AutoWebinar: the player shortcode; its fast paths relayed when the sidecar is not proxied.
+		( new Whieda_Autowebinar( $this->config ) )->register();
+		add_action( 'rest_api_init', array( new Whieda_Viewer_Relay( $this->config ), 'register' ) );
+
 		// The outbox: replayed by WP-Cron, `make replay` and the admin screen.
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
 		add_action( self::REPLAY_EVENT, array( $this->forwarder, 'replay' ) );
 		add_action( self::CLEANUP_EVENT, array( 'Whieda_Emit_Route', 'forget_old' ) );
-
-		// AutoWebinar: the player shortcode; its fast paths relayed when the sidecar is not proxied.
-		( new Whieda_Autowebinar( $this->config ) )->register();
-		add_action( 'rest_api_init', array( new Whieda_Viewer_Relay( $this->config ), 'register' ) );
 
 		if ( is_admin() ) {
 			( new Whieda_Admin( $this->config, $this->client, $this->outbox, $this->breaker, $this->forwarder, $this->object_cache ) )->register();
