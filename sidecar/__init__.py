@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: Config | None = None) -> Flask:
-    from . import bridge, logs, ops, rooms
+    from . import bridge, logs, ops, rooms, viewer
     from .runtime import Runtime
 
     config = config or Config.from_env()
@@ -35,6 +35,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(bridge.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(rooms.bp)
+    app.register_blueprint(viewer.bp)
     return app
 
 

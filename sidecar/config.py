@@ -42,6 +42,9 @@ class Config:
     worker_poll_sec: float = 0.25
     ledger_retention_days: int = 30
     log_level: str = "INFO"
+    seek_tolerance_sec: int = 5
+    wp_cache_key_format: str = "{salt}{blog_id}:{group}:{key}"
+    wp_cache_salt: str = ""
     contracts_dir: Path = field(default_factory=lambda: default_contracts_dir())
     # The live contour: attendance, presence, Telegram delivery, message templates.
     attended_min_sec: int = 600
@@ -85,6 +88,9 @@ class Config:
             worker_poll_sec=_float(env, "WHIEDA_WORKER_POLL_SEC", 0.25, 0.01, 60),
             ledger_retention_days=_int(env, "WHIEDA_LEDGER_RETENTION_DAYS", 30, 1, 3650),
             log_level=_choice(env, "WHIEDA_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+            seek_tolerance_sec=_int(env, "WHIEDA_SEEK_TOLERANCE_SEC", 5, 0, 600),
+            wp_cache_key_format=_cache_key_format(env),
+            wp_cache_salt=_cache_salt(env),
             contracts_dir=_dir(env, "WHIEDA_CONTRACTS_DIR") or default_contracts_dir(),
             attended_min_sec=_int(env, "WHIEDA_ATTENDED_MIN_SEC", 600, 0, 86400),
             attendance_grace_sec=_int(env, "WHIEDA_ATTENDANCE_GRACE_SEC", 60, 0, 3600),
@@ -176,6 +182,34 @@ def _servers(env: dict) -> tuple[tuple[str, int], ...]:
     if not servers:
         raise ConfigError("WHIEDA_MEMCACHED must list host:port servers, comma-separated")
     return tuple(servers)
+
+
+CACHE_KEY_PLACEHOLDERS = ("salt", "blog_id", "group", "key")
+
+
+def _cache_key_format(env: dict) -> str:
+    """The site's object-cache key format: only known placeholders, {key} required, no whitespace."""
+    name = "WHIEDA_WP_CACHE_KEY_FORMAT"
+    value = _str(env, name, "{salt}{blog_id}:{group}:{key}")
+    used = re.findall(r"\{([^{}]*)\}", value)
+    unknown = sorted(set(used) - set(CACHE_KEY_PLACEHOLDERS))
+    if unknown:
+        raise ConfigError(f"{name} may use only {{salt}}, {{blog_id}}, {{group}} and {{key}}, got {{{unknown[0]}}}")
+    if "key" not in used:
+        raise ConfigError(f"{name} must contain {{key}} (the user id), got {value!r}")
+    if re.search(r"[{}]", re.sub(r"\{[a-z_]+\}", "", value)):
+        raise ConfigError(f"{name} has an unbalanced brace: {value!r}")
+    if re.search(r"[\s\x00-\x1f\x7f]", value):
+        raise ConfigError(f"{name} may not contain whitespace or control characters (memcached keys), got {value!r}")
+    return value
+
+
+def _cache_salt(env: dict) -> str:
+    value = env.get("WHIEDA_WP_CACHE_SALT", "")
+    if re.search(r"[\s\x00-\x1f\x7f]", value) or len(value) > 128:
+        raise ConfigError("WHIEDA_WP_CACHE_SALT must be at most 128 characters without whitespace"
+                          " (WP_CACHE_KEY_SALT of wp-config.php)")
+    return value
 
 
 def _url(env: dict, name: str, default: str) -> str:

@@ -72,6 +72,7 @@ class Database:
         """Forget this thread's connection (after an error that may have broken it)."""
         conn = getattr(self._local, "conn", None)
         self._local.conn = None
+        self._local.open = False
         if conn is not None:
             try:
                 conn.close()
@@ -79,9 +80,9 @@ class Database:
                 pass
 
     def release(self, _exc: BaseException | None = None) -> None:
-        """End of a request: roll back whatever a failed request left open."""
+        """End of a request: roll back whatever a failed request left open (no round trip otherwise)."""
         conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        if conn is not None and getattr(self._local, "open", False):
             try:
                 conn.rollback()
             except Error:
@@ -90,13 +91,16 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[MySQLdb.connections.Connection]:
         conn = self.connection()
+        self._local.open = True
         try:
             conn.begin()
             yield conn
             conn.commit()
+            self._local.open = False
         except BaseException as exc:
             try:
                 conn.rollback()
+                self._local.open = False
             except Error:
                 self.discard()
             broken = isinstance(exc, MySQLdb.InterfaceError) or (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import cached_property
 
 from pymemcache.client.hash import HashClient
@@ -14,6 +15,7 @@ from .jobs import Jobs
 from .ledger import Ledger
 from .room_state import RoomStore
 from .templates import Templates, load_templates
+from .user_meta import UserMetaStore, WordPressCache
 
 
 class Runtime:
@@ -44,3 +46,12 @@ class Runtime:
             retry_attempts=1,
             dead_timeout=1,
         )
+
+    @cached_property
+    def user_meta(self) -> UserMetaStore:
+        """The only writer of ``{prefix}usermeta`` (autowebinar_* keys), coherent with the object cache."""
+        return UserMetaStore(self.config, WordPressCache(self.config, self._retry_cache_delete))
+
+    def _retry_cache_delete(self, keys: list[str]) -> None:
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        self.db.run(lambda conn: self.jobs.enqueue(conn, "wp_cache_delete", {"keys": keys}, now))

@@ -26,6 +26,7 @@ from .jobs import DONE, FAILED, PENDING, Fail, Job, Postpone, Retry
 from .runtime import Runtime
 from .scenarios.attendance import sweep as sweep_attendance
 from .telegram import send_message
+from .user_meta.cache import run_delete_job
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ RUNNERS: dict[str, Runner] = {
     "emit": Runner(deliver_emit, ordered=True, max_attempts=None, backoff_cap_sec=30.0),
     "telegram": Runner(send_message, max_attempts=25, backoff_cap_sec=600.0),
     "attendance_sweep": Runner(sweep_attendance, max_attempts=None, backoff_cap_sec=60.0),
+    "wp_cache_delete": Runner(run_delete_job, max_attempts=None, backoff_cap_sec=60.0),
 }
 
 BATCH = 20

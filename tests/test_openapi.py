@@ -21,15 +21,20 @@ def test_the_document_is_valid_openapi():
 
 def test_every_route_of_the_app_is_documented_and_every_documented_route_exists(config):
     app = create_app(config)
-    served = set()
+    served, viewer_actions = set(), set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        if path.startswith("/v1/viewer/"):  # documented as one item, its actions listed
+            viewer_actions.add(path.rsplit("/", 1)[1])
+            path = "/v1/viewer/{action}"
         served |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
     documented = {(path, method) for path, item in SPEC["paths"].items() for method in item
                   if method in ("get", "post", "put", "patch", "delete")}
     assert served == documented
+    parameter = SPEC["paths"]["/v1/viewer/{action}"]["post"]["parameters"][0]
+    assert set(parameter["schema"]["enum"]) == viewer_actions
 
 
 def schema(name: str) -> Draft202012Validator:

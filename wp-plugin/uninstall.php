@@ -10,8 +10,10 @@ defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 require_once __DIR__ . '/includes/class-whieda-outbox.php';
 require_once __DIR__ . '/includes/class-whieda-emit-route.php';
 require_once __DIR__ . '/includes/class-whieda-schema.php';
+require_once __DIR__ . '/includes/class-whieda-object-cache.php';
 
 Whieda_Schema::drop_all();
+( new Whieda_Object_Cache() )->disable(); // Ours only; a foreign object-cache.php stays.
 foreach ( array( 'whieda_settings', 'whieda_breaker', 'whieda_outbox_backlog', 'whieda_schema_version' ) as $option ) {
 	delete_option( $option );
 }

@@ -16,7 +16,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from ..errors import Conflict
 
@@ -48,6 +48,7 @@ class Outcome:
 
 
 Handler = Callable[["Context", Call], None]
+T = TypeVar("T")
 
 
 class Context:
@@ -115,16 +116,9 @@ class Dispatcher:
         self.runtime = runtime
         self.hook_map = hook_map
 
-    def originate(self, event_id: str, what: str, work: Handler, resolved: dict | None = None) -> Outcome:
-        """Apply an event the sidecar itself starts (a stop's attendance sweep, a job) once: ``work(ctx, root)``
-        runs as its only handler, and what it emits is dispatched here and queued for WordPress."""
-        root = Call(what, event_id, [], {}, resolved or {})
-        return self.apply(root, source=what, queue_emits=True, handler=work)
-
-    def apply(self, call: Call, source: str, queue_emits: bool = False, handler: Handler | None = None) -> Outcome:
+    def apply(self, call: Call, source: str, queue_emits: bool = False) -> Outcome:
         """Apply ``call`` once. With ``queue_emits`` the emits also go to WordPress through the job queue
-        (for events that do not come from WordPress); otherwise the caller hands them back itself.
-        ``handler`` replaces the hook map's handlers of ``call`` itself (see :meth:`originate`)."""
+        (for events that do not come from WordPress); otherwise the caller hands them back itself."""
         digest = body_digest(call.hook, call.args)
         runtime = self.runtime
 
@@ -133,7 +127,7 @@ class Dispatcher:
             if not runtime.ledger.record(conn, call.event_id, call.hook, digest, source, now):
                 return self._repeat(conn, call, digest), None
             context = Context(runtime, conn, call, now)
-            emits = [as_emit(c) for c in self._run(context, call, handler)]
+            emits = [as_emit(c) for c in self._run(context, call)]
             runtime.ledger.set_emit(conn, call.event_id, emits)
             if queue_emits:
                 for emit in emits:
@@ -145,6 +139,40 @@ class Dispatcher:
             context._run_after_commit()
         return outcome
 
+    def originate(self, origin: str, action: Callable[["Context"], T], source: str,
+                  event_id: str | None = None) -> tuple[T | None, Outcome]:
+        """Run ``action(ctx)`` for an event that is not a hook call (viewer activity, a stop's attendance
+        sweep), in one transaction.
+
+        What it emits is dispatched to the hook map like any emit and queued for WordPress
+        (``emit`` jobs, deduplicated by event id). With ``event_id`` the event is recorded in
+        the ledger first, and a repeat returns ``(None, duplicate)`` without running ``action``.
+        """
+        runtime = self.runtime
+        root = Call(origin, event_id or str(uuid.uuid4()), [], {})
+        digest = body_digest(origin, [])
+
+        def work(conn):
+            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            if event_id is not None and not runtime.ledger.record(conn, event_id, origin, digest, source, now):
+                return None, self._repeat(conn, root, digest), None
+            context = Context(runtime, conn, root, now)
+            result = action(context)
+            emitted: list[Call] = []
+            for call in context._take_emits():
+                emitted += [call, *self._run(context, call)]
+            emits = [as_emit(c) for c in emitted]
+            if event_id is not None:
+                runtime.ledger.set_emit(conn, event_id, emits)
+            for emit in emits:
+                context.enqueue("emit", emit, dedup_key=f"emit:{emit['event_id']}")
+            return result, Outcome("processed", emits), context
+
+        result, outcome, context = runtime.db.run(work)
+        if context is not None:
+            context._run_after_commit()
+        return result, outcome
+
     def _repeat(self, conn, call: Call, digest: str) -> Outcome:
         entry = self.runtime.ledger.find(conn, call.event_id)
         if entry is None:  # recorded and pruned between the two statements: treat as a repeat
@@ -154,7 +182,7 @@ class Dispatcher:
                            [{"field": "event_id", "error": f"first used by {entry.hook} with other arguments"}])
         return Outcome("duplicate", entry.emit)
 
-    def _run(self, context: Context, root: Call, root_handler: Handler | None = None) -> list[Call]:
+    def _run(self, context: Context, root: Call) -> list[Call]:
         queue = deque([root])
         emitted: list[Call] = []
         while queue:
@@ -163,8 +191,7 @@ class Dispatcher:
                 emitted.append(call)
                 if len(emitted) > MAX_EMITS:
                     raise RuntimeError(f"{root.hook} emitted more than {MAX_EMITS} actions: a loop in the hook map?")
-            handlers = [root_handler] if call is root and root_handler else self.hook_map.get(call.hook, ())
-            for handler in handlers:
+            for handler in self.hook_map.get(call.hook, ()):
                 context.current = call
                 handler(context, call)
                 queue.extend(context._take_emits())

@@ -8,6 +8,7 @@ Hooks absent here are still accepted and recorded (the contract is the gate).
 
 from __future__ import annotations
 
+from ..autowebinar import delivery
 from ..scenarios import attendance, post_webinar, room_control, routing, webinar_events
 
 HOOK_MAP = {
@@ -26,4 +27,8 @@ HOOK_MAP = {
     "client_webinar_attendance_classified": [post_webinar.notify_partner, routing.route],
     # Post-webinar follow-up to the candidate; for not_attended, the recording offer.
     "post_webinar_route": [post_webinar.follow_up],
+    # autowebinar-delivery: Core's user facts open the user's AutoWebinar session, once.
+    "core_user_registered": [delivery.on_core_user_event],
+    "core_user_login": [delivery.on_core_user_event],
+    "core_ref_context_resolved": [delivery.on_core_user_event],
 }

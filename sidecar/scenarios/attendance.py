@@ -15,7 +15,6 @@ plugin resolved for the lead's facts (the sweep has no envelope of its own), and
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import datetime
 
 from ..db import execute, rows
@@ -78,7 +77,7 @@ def sweep(job: Job, rt) -> None:
     webinar_id = int(job.payload["webinar_id"])
     done = {"count": SWEEP_BATCH}
 
-    def batch(ctx: Context, _root: Call) -> None:
+    def batch(ctx: Context) -> None:
         room = rt.rooms.load(ctx.db, webinar_id)
         done["count"] = 0
         if room.status != ENDED:
@@ -93,7 +92,7 @@ def sweep(job: Job, rt) -> None:
             done["count"] += 1
 
     while done["count"] == SWEEP_BATCH:
-        rt.dispatcher.originate(str(uuid.uuid4()), "attendance_sweep", batch)
+        rt.dispatcher.originate("attendance_sweep", batch, source="attendance_sweep")
 
 
 # ---- what the notices need ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 import requests
 
 from tests.stack import Stack
+from tests.bench.viewer import bench_viewer_progress
 
 N = int(os.environ.get("WHIEDA_BENCH_N", "400"))
 PAYLOAD = {"lead_id": 7, "webinar_id": 42, "webinar_type": "live", "session_id": "bench", "completed_at": 1767229200}
@@ -161,7 +162,7 @@ def bench_room_state(stack: Stack) -> None:
     print("  goal: the fast path >= 50x the WordPress REST route")
 
 
-SECTIONS = [bench_forwarding, bench_room_state]
+SECTIONS = [bench_forwarding, bench_room_state, bench_viewer_progress]
 
 
 def main() -> None:

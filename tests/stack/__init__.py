@@ -112,6 +112,7 @@ class Stack:
             "WHIEDA_MEMCACHED": f"127.0.0.1:{self.profile.memcached_port}",
             "WHIEDA_WP_URL": self.site_url,
             "WHIEDA_WORKER_POLL_SEC": "0.1",
+            "WHIEDA_WP_CACHE_SALT": self.cache_salt,
         }
         if self.uses_fake_telegram:
             env["WHIEDA_TELEGRAM_TOKEN"] = FAKE_TELEGRAM_TOKEN
@@ -133,6 +134,11 @@ class Stack:
         from dotenv import dotenv_values
         token = os.environ.get("WHIEDA_TELEGRAM_TOKEN") or dotenv_values(REPO / ".env").get("WHIEDA_TELEGRAM_TOKEN")
         return not token
+
+    @property
+    def cache_salt(self) -> str:
+        """WP_CACHE_KEY_SALT of this site, so the object-cache key format is exercised with a salt."""
+        return f"whieda-{self.profile.name}:"
 
     def _secrets(self) -> dict[str, str]:
         path = self.root / "secrets.json"
@@ -315,6 +321,7 @@ class Stack:
         content = self.site / "wp-content"
         for folder in ("plugins", "mu-plugins", "uploads"):
             (content / folder).mkdir(exist_ok=True)
+        shutil.chown(content, "www-data", "www-data")  # so Settings → Whieda can install the object-cache drop-in
         link(content / "plugins" / "whieda-bridge", REPO / "wp-plugin")
         link(content / "mu-plugins" / "whieda-core-standin.php", REPO / "tests/wordpress/mu-plugins/whieda-core-standin.php")
         if self.profile.test_helpers:
@@ -352,6 +359,8 @@ define('FS_METHOD', 'direct');
 define('WHIEDA_SIDECAR_URL', '{self.sidecar_url}');
 define('WHIEDA_SECRET', '{self.secrets['whieda_secret']}');
 define('WHIEDA_PUBLIC_API_BASE', '/whieda-api');
+define('WHIEDA_MEMCACHED', '127.0.0.1:{p.memcached_port}');
+define('WP_CACHE_KEY_SALT', '{self.cache_salt}');
 {test_only}if (!defined('ABSPATH')) {{
     define('ABSPATH', __DIR__ . '/');
 }}

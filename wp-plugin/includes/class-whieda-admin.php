@@ -32,12 +32,16 @@ class Whieda_Admin {
 	/** @var Whieda_Forwarder */
 	private $forwarder;
 
-	public function __construct( Whieda_Config $config, Whieda_Sidecar_Client $client, Whieda_Outbox $outbox, Whieda_Breaker $breaker, Whieda_Forwarder $forwarder ) {
-		$this->config    = $config;
-		$this->client    = $client;
-		$this->outbox    = $outbox;
-		$this->breaker   = $breaker;
-		$this->forwarder = $forwarder;
+	/** @var Whieda_Object_Cache */
+	private $object_cache;
+
+	public function __construct( Whieda_Config $config, Whieda_Sidecar_Client $client, Whieda_Outbox $outbox, Whieda_Breaker $breaker, Whieda_Forwarder $forwarder, Whieda_Object_Cache $object_cache = null ) {
+		$this->config       = $config;
+		$this->client       = $client;
+		$this->outbox       = $outbox;
+		$this->breaker      = $breaker;
+		$this->forwarder    = $forwarder;
+		$this->object_cache = $object_cache ? $object_cache : new Whieda_Object_Cache();
 	}
 
 	public function register() {
@@ -45,6 +49,8 @@ class Whieda_Admin {
 		add_action( 'admin_init', array( $this, 'register_setting' ) );
 		add_action( 'admin_post_whieda_replay', array( $this, 'handle_replay' ) );
 		add_action( 'admin_post_whieda_requeue', array( $this, 'handle_requeue' ) );
+		add_action( 'admin_post_whieda_object_cache_enable', array( $this, 'handle_object_cache_enable' ) );
+		add_action( 'admin_post_whieda_object_cache_disable', array( $this, 'handle_object_cache_disable' ) );
 	}
 
 	public function add_page() {
@@ -115,6 +121,14 @@ class Whieda_Admin {
 			'secret'  => self::masked( $this->config->secret() ),
 			'notice'  => isset( $_GET['whieda_notice'] ) ? sanitize_key( wp_unslash( $_GET['whieda_notice'] ) ) : '', // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only.
 			'count'   => isset( $_GET['whieda_count'] ) ? absint( $_GET['whieda_count'] ) : 0, // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only.
+			'reason'  => isset( $_GET['whieda_reason'] ) ? sanitize_key( wp_unslash( $_GET['whieda_reason'] ) ) : '', // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only.
+			'cache'   => array(
+				'state'     => $this->object_cache->state(),
+				'extension' => $this->object_cache->has_extension(),
+				'servers'   => $this->object_cache->servers(),
+				'reachable' => $this->object_cache->reachable(),
+				'may'       => current_user_can( Whieda_Object_Cache::capability() ),
+			),
 		);
 		require WHIEDA_BRIDGE_DIR . '/templates/admin-settings.php';
 	}
@@ -131,6 +145,28 @@ class Whieda_Admin {
 		$this->back( 'requeued', $count );
 	}
 
+	public function handle_object_cache_enable() {
+		$this->check_request( 'whieda_object_cache_enable', Whieda_Object_Cache::capability() );
+		$this->after_object_cache( $this->object_cache->enable(), 'cache_enabled' );
+	}
+
+	public function handle_object_cache_disable() {
+		$this->check_request( 'whieda_object_cache_disable', Whieda_Object_Cache::capability() );
+		$this->after_object_cache( $this->object_cache->disable(), 'cache_disabled' );
+	}
+
+	/**
+	 * @param true|WP_Error $done   Outcome.
+	 * @param string        $notice Notice on success.
+	 */
+	private function after_object_cache( $done, $notice ) {
+		if ( is_wp_error( $done ) ) {
+			Whieda_Forwarder::log( 'object cache drop-in: ' . $done->get_error_message() );
+			$this->back( 'cache_error', 0, $done->get_error_code() );
+		}
+		$this->back( $notice, 0 );
+	}
+
 	/**
 	 * How a secret is shown: never in full, only that it is set and its last characters.
 	 *
@@ -144,20 +180,24 @@ class Whieda_Admin {
 		return strlen( $secret ) >= 20 ? '••••••••' . substr( $secret, -4 ) : '••••••••';
 	}
 
-	private function check_request( $action ) {
-		if ( ! current_user_can( self::CAPABILITY ) ) {
+	private function check_request( $action, $capability = self::CAPABILITY ) {
+		if ( ! current_user_can( $capability ) ) {
 			wp_die( esc_html__( 'Недостаточно прав.', 'whieda-bridge' ), 403 );
 		}
 		check_admin_referer( $action );
 	}
 
-	private function back( $notice, $count ) {
+	private function back( $notice, $count, $reason = '' ) {
 		wp_safe_redirect(
 			add_query_arg(
-				array(
-					'page'          => self::PAGE,
-					'whieda_notice' => $notice,
-					'whieda_count'  => $count,
+				array_filter(
+					array(
+						'page'          => self::PAGE,
+						'whieda_notice' => $notice,
+						'whieda_count'  => $count,
+						'whieda_reason' => $reason,
+					),
+					'strlen'
 				),
 				admin_url( 'options-general.php' )
 			)

@@ -45,6 +45,9 @@ final class Whieda_Plugin {
 	/** @var Whieda_Room_Route */
 	public $room_route;
 
+	/** @var Whieda_Object_Cache */
+	public $object_cache;
+
 	/**
 	 * The one instance.
 	 *
@@ -66,6 +69,7 @@ final class Whieda_Plugin {
 		$this->emitter   = new Whieda_Emitter( $this->contract );
 		$this->forwarder = new Whieda_Forwarder( $this->config, $this->contract, $this->client, $this->outbox, $this->breaker, $this->emitter );
 		$this->room_route = new Whieda_Room_Route( $this->config, $this->client, new Whieda_Room_Sessions() );
+		$this->object_cache = new Whieda_Object_Cache();
 	}
 
 	/**
@@ -85,6 +89,10 @@ final class Whieda_Plugin {
 		add_action( 'rest_api_init', array( $this->room_route, 'register' ) );
 		add_action( self::CLEANUP_EVENT, array( 'Whieda_Room_Sessions', 'forget_old' ) );
 
+		// AutoWebinar: the player shortcode; its fast paths relayed when the sidecar is not proxied.
+		( new Whieda_Autowebinar( $this->config ) )->register();
+		add_action( 'rest_api_init', array( new Whieda_Viewer_Relay( $this->config ), 'register' ) );
+
 		// The outbox: replayed by WP-Cron, `make replay` and the admin screen.
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
 		add_action( self::REPLAY_EVENT, array( $this->forwarder, 'replay' ) );
@@ -94,7 +102,7 @@ final class Whieda_Plugin {
 		( new Whieda_Site_Health( $this->config, $this->client, $this->outbox, $this->breaker ) )->register();
 
 		if ( is_admin() ) {
-			( new Whieda_Admin( $this->config, $this->client, $this->outbox, $this->breaker, $this->forwarder ) )->register();
+			( new Whieda_Admin( $this->config, $this->client, $this->outbox, $this->breaker, $this->forwarder, $this->object_cache ) )->register();
 			add_action( 'admin_init', array( __CLASS__, 'schedule_events' ) );
 		}
 	}
@@ -135,5 +143,7 @@ final class Whieda_Plugin {
 	public static function deactivate() {
 		wp_clear_scheduled_hook( self::REPLAY_EVENT );
 		wp_clear_scheduled_hook( self::CLEANUP_EVENT );
+		// Like the well-known object-cache plugins: our drop-in goes with the plugin (a foreign one stays).
+		self::instance()->object_cache->disable();
 	}
 }

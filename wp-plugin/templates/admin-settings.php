@@ -36,6 +36,21 @@ $checks  = array(
 			echo esc_html( sprintf( __( 'Отклонённые вызовы возвращены в очередь: %d.', 'whieda-bridge' ), $view['count'] ) );
 			?>
 		</p></div>
+	<?php elseif ( 'cache_enabled' === $view['notice'] ) : ?>
+		<div class="notice notice-success is-dismissible"><p><?php esc_html_e( 'Объектный кеш Memcached включён; серверы очищены.', 'whieda-bridge' ); ?></p></div>
+	<?php elseif ( 'cache_disabled' === $view['notice'] ) : ?>
+		<div class="notice notice-success is-dismissible"><p><?php esc_html_e( 'Объектный кеш Memcached выключен.', 'whieda-bridge' ); ?></p></div>
+	<?php elseif ( 'cache_error' === $view['notice'] ) : ?>
+		<div class="notice notice-error is-dismissible"><p>
+			<?php
+			$reasons = array(
+				'foreign'      => __( 'В wp-content уже есть object-cache.php другого плагина; он не тронут.', 'whieda-bridge' ),
+				'no_extension' => __( 'В PHP нет расширения Memcached (пакет php-memcached).', 'whieda-bridge' ),
+				'unwritable'   => __( 'WordPress не может писать в wp-content. Скопируйте dropins/object-cache.php плагина в wp-content вручную.', 'whieda-bridge' ),
+			);
+			echo esc_html( isset( $reasons[ $view['reason'] ] ) ? $reasons[ $view['reason'] ] : __( 'Не удалось изменить объектный кеш.', 'whieda-bridge' ) );
+			?>
+		</p></div>
 	<?php endif; ?>
 	<?php settings_errors( Whieda_Config::OPTION ); ?>
 
@@ -152,6 +167,57 @@ $checks  = array(
 				<?php endforeach; ?>
 			</tbody>
 		</table>
+	<?php endif; ?>
+
+	<h2><?php esc_html_e( 'Объектный кеш (Memcached)', 'whieda-bridge' ); ?></h2>
+	<?php
+	$cache  = $view['cache'];
+	$states = array(
+		'none'     => __( 'Не установлен: WordPress кеширует только в пределах запроса.', 'whieda-bridge' ),
+		'ours'     => __( 'Включён: drop-in Whieda, Memcached.', 'whieda-bridge' ),
+		'outdated' => __( 'Включён, но устарел: установите заново, чтобы обновить.', 'whieda-bridge' ),
+		'foreign'  => __( 'Установлен object-cache.php другого плагина; Whieda его не трогает.', 'whieda-bridge' ),
+	);
+	?>
+	<table class="widefat striped whieda-object-cache" style="max-width:48rem">
+		<tbody>
+			<tr>
+				<th scope="row"><?php esc_html_e( 'Drop-in', 'whieda-bridge' ); ?></th>
+				<td class="whieda-cache-state" data-state="<?php echo esc_attr( $cache['state'] ); ?>"><?php echo esc_html( $states[ $cache['state'] ] ); ?></td>
+			</tr>
+			<tr>
+				<th scope="row"><?php esc_html_e( 'Серверы', 'whieda-bridge' ); ?></th>
+				<td>
+					<code><?php echo esc_html( $cache['servers'] ); ?></code>
+					<?php if ( ! $cache['extension'] ) : ?>
+						— <?php esc_html_e( 'в PHP нет расширения Memcached', 'whieda-bridge' ); ?>
+					<?php elseif ( $cache['reachable'] ) : ?>
+						— <?php esc_html_e( 'отвечают', 'whieda-bridge' ); ?>
+					<?php else : ?>
+						— <?php esc_html_e( 'не отвечают', 'whieda-bridge' ); ?>
+					<?php endif; ?>
+					<p class="description"><?php esc_html_e( 'Список задаёт WHIEDA_MEMCACHED в wp-config.php; у сайдкара он тот же. Префикс ключей — WP_CACHE_KEY_SALT (у сайдкара WHIEDA_WP_CACHE_SALT).', 'whieda-bridge' ); ?></p>
+				</td>
+			</tr>
+		</tbody>
+	</table>
+	<?php if ( $cache['may'] && 'foreign' !== $cache['state'] ) : ?>
+		<p>
+			<?php if ( 'ours' !== $cache['state'] && $cache['extension'] ) : ?>
+				<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" style="display:inline">
+					<input type="hidden" name="action" value="whieda_object_cache_enable">
+					<?php wp_nonce_field( 'whieda_object_cache_enable' ); ?>
+					<?php submit_button( 'outdated' === $cache['state'] ? __( 'Обновить drop-in', 'whieda-bridge' ) : __( 'Включить объектный кеш', 'whieda-bridge' ), 'secondary', 'whieda-cache-enable', false ); ?>
+				</form>
+			<?php endif; ?>
+			<?php if ( 'none' !== $cache['state'] ) : ?>
+				<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" style="display:inline">
+					<input type="hidden" name="action" value="whieda_object_cache_disable">
+					<?php wp_nonce_field( 'whieda_object_cache_disable' ); ?>
+					<?php submit_button( __( 'Выключить объектный кеш', 'whieda-bridge' ), 'secondary', 'whieda-cache-disable', false ); ?>
+				</form>
+			<?php endif; ?>
+		</p>
 	<?php endif; ?>
 
 	<h2><?php esc_html_e( 'Подключение к сайдкару', 'whieda-bridge' ); ?></h2>

@@ -119,3 +119,14 @@ add_action(
 	10,
 	2
 );
+
+// Core answers the bridge's question "who referred this viewer?" from its own data (never stored by the bridge).
+add_filter(
+	'whieda_viewer_ref_id',
+	function ( $ref_id, $user_id ) {
+		$ref = get_user_meta( $user_id, 'ref_id', true );
+		return '' !== $ref ? (int) $ref : $ref_id;
+	},
+	10,
+	2
+);

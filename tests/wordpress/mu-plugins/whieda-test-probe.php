@@ -88,3 +88,22 @@ add_action(
 	},
 	1
 );
+
+// For the benchmark: WordPress itself doing a viewer's progress write, through admin-ajax (the baseline
+// of the sidecar's fast path). Logged-in users only, with a nonce, as a real ajax endpoint would be.
+add_action(
+	'wp_ajax_whieda_bench_nonce',
+	function () {
+		wp_send_json( array( 'nonce' => wp_create_nonce( 'whieda_bench_progress' ) ) );
+	}
+);
+add_action(
+	'wp_ajax_whieda_bench_progress',
+	function () {
+		check_ajax_referer( 'whieda_bench_progress', 'nonce' );
+		$user = get_current_user_id();
+		update_user_meta( $user, 'autowebinar_last_position_sec', (string) absint( isset( $_POST['position'] ) ? $_POST['position'] : 0 ) );
+		update_user_meta( $user, 'autowebinar_last_seen_at', current_time( 'mysql', true ) );
+		wp_send_json( array( 'ok' => true ) );
+	}
+);

@@ -1,0 +1,1 @@
+"""autowebinar-delivery: sessions, the live effect, progress, CTA; writes ``autowebinar_*`` user_meta."""

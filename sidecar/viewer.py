@@ -1,0 +1,75 @@
+"""The viewer fast paths: ``POST /v1/viewer/join | progress | cta | leave``, without booting WordPress.
+
+Browsers call them (same origin, through the site's proxy) with the short-lived
+viewer token the plugin signed when it rendered the player. The token is
+checked once, before every view: forged, expired or mismatched, the answer is
+401 and nothing is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from flask import Blueprint, g
+
+from . import signing
+from .autowebinar import delivery, live
+from .errors import Invalid, Unauthorized
+from .web import read_json, runtime
+
+bp = Blueprint("viewer", __name__, url_prefix="/v1/viewer")
+log = logging.getLogger(__name__)
+
+
+@bp.before_request
+def require_viewer_token() -> None:
+    body = read_json()
+    try:
+        claims = signing.read_viewer_token(runtime().config.secret, body.get("token"))
+    except signing.BadToken as exc:
+        raise Unauthorized(f"viewer token refused: {exc}") from None
+    viewer = delivery.Viewer.from_claims(claims)
+    for field, expected in (("user_id", viewer.user_id), ("webinar_id", viewer.webinar_id)):
+        if field in body and body[field] != expected:
+            raise Unauthorized(f"the viewer token was issued for another {field.split('_')[0]}")
+    g.viewer, g.body = viewer, body
+
+
+@bp.after_request
+def never_cache(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/join")
+def join():
+    entry_id = g.body.get("entry_id", "entry")
+    if not isinstance(entry_id, str):
+        raise Invalid("entry_id must be a string", [{"field": "entry_id", "error": "not a string"}])
+    return delivery.join(runtime(), g.viewer, entry_id)
+
+
+@bp.post("/progress")
+def progress():
+    return delivery.progress(runtime(), g.viewer, position())
+
+
+@bp.post("/cta")
+def cta():
+    return delivery.cta(runtime(), g.viewer, position())
+
+
+@bp.post("/leave")
+def leave():
+    return delivery.leave(runtime(), g.viewer, position())
+
+
+def position() -> int:
+    """The player's position in whole seconds, from the body's ``position``."""
+    value = g.body.get("position")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not 0 <= value <= live.MAX_DURATION_SEC:
+        raise Invalid("position must be the player's position in seconds",
+                      [{"field": "position", "error": f"a number from 0 to {live.MAX_DURATION_SEC}"}])
+    return int(value)
