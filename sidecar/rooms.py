@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from . import tokens
+from . import signing
 from .errors import NotFound, Unauthorized
 from .scenarios import attendance
 from .times import utcnow
@@ -47,8 +47,8 @@ def presence(webinar_id: str):
     rt = runtime()
     body = read_json()
     try:
-        claims = tokens.read(rt.config.secret, tokens.ROOM, str(body.get("token", "")))
-    except tokens.BadToken as exc:
+        claims = signing.read_token(rt.config.secret, signing.ROOM, body.get("token"))
+    except signing.BadToken as exc:
         raise Unauthorized(f"room token refused: {exc}") from None
     lead_id = claims.get("lead_id")
     if claims.get("webinar_id") != webinar_id or not isinstance(lead_id, int) or lead_id < 1:

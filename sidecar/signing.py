@@ -3,7 +3,7 @@
 A signed message carries ``X-Whieda-Timestamp`` (unix seconds) and
 ``X-Whieda-Signature: sha256=<hex>``, the HMAC-SHA256 of ``timestamp + "." + body``
 keyed with the shared secret. The timestamp bounds replays to a time window.
-Viewer tokens (below) are signed with the same secret.
+The tokens browsers carry to the fast paths (below) are signed with the same secret.
 """
 
 from __future__ import annotations
@@ -48,20 +48,19 @@ def verify(secret: str, headers, body: bytes, max_skew: int, now: float | None =
         raise BadSignature("signature does not match")
 
 
-# ---- viewer tokens ---------------------------------------------------------------------------------
-#
-# The plugin mints one when it renders a player (whieda_viewer_token() in PHP); browsers send it
-# back with every fast-path call. Format: "v1.<base64url(JSON claims)>.<base64url(HMAC-SHA256)>",
-# the HMAC of VIEWER_TOKEN_CONTEXT + the claims segment, keyed with the shared secret; the prefix
-# keeps a token from ever passing for a signed bridge message, and the reverse.
+# Tokens the plugin signs when it renders a page (whieda_viewer_token(), whieda_room_token() in PHP),
+# so browsers reach the fast paths without WordPress: "v1.<base64url JSON claims>.<base64url MAC>",
+# the MAC an HMAC-SHA256, keyed with the shared secret, of "whieda-token:<kind>:v1." + the claims
+# segment. The kind (viewer, room) is signed too: a token minted for one purpose fails for another,
+# and none can pass for a signed bridge message. The claims carry "exp" (unix seconds).
 
-VIEWER_TOKEN_VERSION = "v1"
-VIEWER_TOKEN_CONTEXT = b"whieda-viewer-token:v1."
-MAX_VIEWER_TOKEN_BYTES = 2048
+TOKEN_VERSION = "v1"
+MAX_TOKEN_BYTES = 2048
+VIEWER, ROOM = "viewer", "room"
 
 
 class BadToken(Exception):
-    """A viewer token that is malformed, forged or expired."""
+    """A token that is malformed, forged, expired or minted for another purpose."""
 
 
 def _b64encode(raw: bytes) -> str:
@@ -72,34 +71,35 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _token_mac(secret: str, segment: str) -> str:
-    return _b64encode(hmac.new(secret.encode(), VIEWER_TOKEN_CONTEXT + segment.encode(), hashlib.sha256).digest())
+def _token_mac(secret: str, kind: str, segment: str) -> str:
+    context = f"whieda-token:{kind}:{TOKEN_VERSION}.{segment}".encode()
+    return _b64encode(hmac.new(secret.encode(), context, hashlib.sha256).digest())
 
 
-def viewer_token(secret: str, claims: dict) -> str:
-    """A signed viewer token for ``claims`` (which must hold ``exp``, unix seconds)."""
+def mint_token(secret: str, kind: str, claims: dict) -> str:
+    """A signed token of ``kind`` for ``claims`` (which must hold ``exp``, unix seconds)."""
     segment = _b64encode(json.dumps(claims, separators=(",", ":")).encode())
-    return f"{VIEWER_TOKEN_VERSION}.{segment}.{_token_mac(secret, segment)}"
+    return f"{TOKEN_VERSION}.{segment}.{_token_mac(secret, kind, segment)}"
 
 
-def read_viewer_token(secret: str, token, now: float | None = None) -> dict:
-    """The claims of a genuine, unexpired token; :class:`BadToken` says why not."""
+def read_token(secret: str, kind: str, token, now: float | None = None) -> dict:
+    """The claims of a genuine, unexpired token of ``kind``; :class:`BadToken` says why not."""
     if not isinstance(token, str) or not token:
-        raise BadToken("no viewer token")
-    if len(token) > MAX_VIEWER_TOKEN_BYTES:
-        raise BadToken("the viewer token is too long")
+        raise BadToken("no token")
+    if len(token) > MAX_TOKEN_BYTES:
+        raise BadToken("the token is too long")
     parts = token.split(".")
-    if len(parts) != 3 or parts[0] != VIEWER_TOKEN_VERSION:
-        raise BadToken("malformed viewer token")
-    if not hmac.compare_digest(_token_mac(secret, parts[1]), parts[2]):
-        raise BadToken("the viewer token's signature does not match")
+    if len(parts) != 3 or parts[0] != TOKEN_VERSION:
+        raise BadToken("malformed token")
+    if not hmac.compare_digest(_token_mac(secret, kind, parts[1]), parts[2]):
+        raise BadToken("the token's signature does not match")
     try:
         claims = json.loads(_b64decode(parts[1]))
     except (ValueError, UnicodeDecodeError):
-        raise BadToken("malformed viewer token") from None
+        raise BadToken("malformed token") from None
     expires = claims.get("exp") if isinstance(claims, dict) else None
     if not isinstance(expires, int) or isinstance(expires, bool):
-        raise BadToken("the viewer token has no expiry")
+        raise BadToken("the token has no expiry")
     if expires <= (time.time() if now is None else now):
-        raise BadToken("the viewer token has expired; reload the page")
+        raise BadToken("the token has expired; reload the page")
     return claims

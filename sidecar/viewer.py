@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def require_viewer_token() -> None:
     body = read_json()
     try:
-        claims = signing.read_viewer_token(runtime().config.secret, body.get("token"))
+        claims = signing.read_token(runtime().config.secret, signing.VIEWER, body.get("token"))
     except signing.BadToken as exc:
         raise Unauthorized(f"viewer token refused: {exc}") from None
     viewer = delivery.Viewer.from_claims(claims)

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from sidecar import tokens
+from sidecar import signing
 from sidecar.hooks import Call
 from sidecar.runtime import Runtime
 from sidecar.times import utcnow
@@ -21,8 +21,12 @@ from tests.live import new_lead, new_webinar, set_status, settled
 PAYLOAD = {"webinar_type": "live", "session_id": "s-1", "completed_at": 1767229200}
 
 
+def room_token(secret: str, claims: dict, ttl: int, now: float | None = None, kind: str = signing.ROOM) -> str:
+    return signing.mint_token(secret, kind, {**claims, "exp": int((now or time.time()) + ttl)})
+
+
 def beat(stack, webinar_id: int, lead_id: int, **claims) -> requests.Response:
-    token = tokens.mint(stack.secrets["whieda_secret"], tokens.ROOM,
+    token = room_token(stack.secrets["whieda_secret"],
                         {"lead_id": lead_id, "webinar_id": webinar_id, **claims}, 600)
     return requests.post(f"{stack.sidecar_url}/v1/rooms/{webinar_id}/presence", json={"token": token}, timeout=5)
 
@@ -128,10 +132,10 @@ def test_a_heartbeat_without_a_valid_room_token_is_refused_and_changes_nothing(s
     webinar, lead = uuid.uuid4().int % 10**9 + 1, uuid.uuid4().int % 10**9 + 1
     claims = {"lead_id": lead, "webinar_id": webinar}
     token = {
-        "forged": tokens.mint("not-the-shared-secret-at-all", tokens.ROOM, claims, 600),
-        "expired": tokens.mint(stack.secrets["whieda_secret"], tokens.ROOM, claims, 600, now=time.time() - 3600),
-        "another webinar": tokens.mint(stack.secrets["whieda_secret"], tokens.ROOM, dict(claims, webinar_id=1), 600),
-        "another purpose": tokens.mint(stack.secrets["whieda_secret"], "viewer", claims, 600),
+        "forged": room_token("not-the-shared-secret-at-all", claims, 600),
+        "expired": room_token(stack.secrets["whieda_secret"], claims, 600, now=time.time() - 3600),
+        "another webinar": room_token(stack.secrets["whieda_secret"], dict(claims, webinar_id=1), 600),
+        "another purpose": room_token(stack.secrets["whieda_secret"], claims, 600, kind=signing.VIEWER),
         "garbage": "not.a.token",
     }[how]
     answer = requests.post(f"{stack.sidecar_url}/v1/rooms/{webinar}/presence", json={"token": token}, timeout=5)

@@ -24,7 +24,7 @@ def mint(stack, user: int, secret: str | None = None, **claims) -> str:
     body = {"uid": user, "wid": 42, "ref": 7, "dur": 100, "cta": None, "mode": "jit", "sched": "", "tz": "UTC",
             "exp": int(time.time()) + 600, "nonce": uuid.uuid4().hex}
     body.update(claims)
-    return signing.viewer_token(secret or stack.secrets["whieda_secret"], body)
+    return signing.mint_token(secret or stack.secrets["whieda_secret"], signing.VIEWER, body)
 
 
 class Viewer:

@@ -120,7 +120,7 @@ def bench_viewer_progress(stack: Stack) -> None:
 
     def fast_requests():
         for user in ids:
-            token = signing.viewer_token(secret, {"uid": user, "wid": 1, "ref": None, "dur": DURATION, "cta": None,
+            token = signing.mint_token(secret, signing.VIEWER, {"uid": user, "wid": 1, "ref": None, "dur": DURATION, "cta": None,
                                                   "mode": "jit", "exp": expires, "nonce": uuid.uuid4().hex})
             yield post("/whieda-api/v1/viewer/progress", host, json.dumps({"token": token, "position": 10}).encode(),
                        "application/json")

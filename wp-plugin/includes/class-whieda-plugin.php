@@ -91,7 +91,7 @@ final class Whieda_Plugin {
 
 		// AutoWebinar: the player shortcode; its fast paths relayed when the sidecar is not proxied.
 		( new Whieda_Autowebinar( $this->config ) )->register();
-		add_action( 'rest_api_init', array( new Whieda_Viewer_Relay( $this->config ), 'register' ) );
+		add_action( 'rest_api_init', array( new Whieda_Viewer_Relay( $this->client ), 'register' ) );
 
 		// The outbox: replayed by WP-Cron, `make replay` and the admin screen.
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );

@@ -1,6 +1,6 @@
 <?php
 /**
- * Short-lived tokens the plugin signs at render time for the sidecar's fast paths.
+ * Tokens the plugin signs when it renders a page, so browsers reach the sidecar's fast paths.
  *
  * @package Whieda_Bridge
  */
@@ -8,29 +8,31 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * <base64url(JSON claims)>.<base64url(HMAC-SHA256(secret, "token:" . kind . "." . claims part))>, the
- * claims with `exp` (unix seconds). The kind is signed too, so a token made for one purpose is
- * refused for another. The sidecar reads them in sidecar/tokens.py.
+ * "v1.<base64url JSON claims>.<base64url MAC>", the MAC an HMAC-SHA256 (shared secret) of
+ * "whieda-token:<kind>:v1." . the claims segment; read by sidecar/signing.py read_token().
+ * The kind is signed too, so a token minted for one purpose is refused for another.
  */
 class Whieda_Token {
 
-	/** A live room page: lead_id, webinar_id. */
-	const ROOM = 'room';
+	const VERSION = 'v1';
+	const VIEWER  = 'viewer';
+	const ROOM    = 'room';
 
 	/**
 	 * @param string $secret Shared secret.
-	 * @param string $kind   What the token is for.
-	 * @param array  $claims Claims (ints stay ints).
+	 * @param string $kind   VIEWER or ROOM.
+	 * @param array  $claims What the token vouches for.
 	 * @param int    $ttl    Seconds it stays valid.
 	 * @return string
 	 */
 	public static function mint( $secret, $kind, $claims, $ttl ) {
 		$claims['exp'] = time() + max( 1, (int) $ttl );
-		$part          = self::b64( (string) wp_json_encode( $claims ) );
-		return $part . '.' . self::b64( hash_hmac( 'sha256', 'token:' . $kind . '.' . $part, (string) $secret, true ) );
+		$segment       = self::base64url( (string) wp_json_encode( $claims ) );
+		$mac           = hash_hmac( 'sha256', 'whieda-token:' . $kind . ':' . self::VERSION . '.' . $segment, (string) $secret, true );
+		return self::VERSION . '.' . $segment . '.' . self::base64url( $mac );
 	}
 
-	private static function b64( $raw ) {
+	private static function base64url( $raw ) {
 		return rtrim( strtr( base64_encode( $raw ), '+/', '-_' ), '=' ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode -- a token, not obfuscation.
 	}
 }

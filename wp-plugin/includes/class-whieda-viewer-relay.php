@@ -19,11 +19,11 @@ class Whieda_Viewer_Relay {
 	const ACTIONS  = array( 'join', 'progress', 'cta', 'leave' );
 	const MAX_BODY = 4096;
 
-	/** @var Whieda_Config */
-	private $config;
+	/** @var Whieda_Sidecar_Client */
+	private $client;
 
-	public function __construct( Whieda_Config $config ) {
-		$this->config = $config;
+	public function __construct( Whieda_Sidecar_Client $client ) {
+		$this->client = $client;
 	}
 
 	public function register() {
@@ -47,23 +47,11 @@ class Whieda_Viewer_Relay {
 		if ( strlen( $body ) > self::MAX_BODY ) {
 			return new WP_Error( 'whieda_too_large', __( 'Слишком большой запрос.', 'whieda-bridge' ), array( 'status' => 413 ) );
 		}
-		if ( '' === $this->config->sidecar_url() ) {
-			return new WP_Error( 'whieda_not_configured', __( 'Просмотр записи временно недоступен.', 'whieda-bridge' ), array( 'status' => 503 ) );
-		}
-		$response = wp_remote_post(
-			$this->config->sidecar_url() . '/v1/viewer/' . $request['action'],
-			array(
-				'body'        => $body,
-				'headers'     => array( 'Content-Type' => 'application/json' ),
-				'timeout'     => 5,
-				'redirection' => 0,
-				'user-agent'  => 'whieda-bridge/' . WHIEDA_BRIDGE_VERSION,
-			)
-		);
-		if ( is_wp_error( $response ) ) {
+		$result = $this->client->post_json( '/v1/viewer/' . $request['action'], $body );
+		if ( 0 === $result['status'] ) {
 			return new WP_Error( 'whieda_unavailable', __( 'Просмотр записи временно недоступен.', 'whieda-bridge' ), array( 'status' => 503 ) );
 		}
-		$answer = new WP_REST_Response( json_decode( wp_remote_retrieve_body( $response ), true ), (int) wp_remote_retrieve_response_code( $response ) );
+		$answer = new WP_REST_Response( $result['data'], $result['status'] );
 		$answer->header( 'Cache-Control', 'no-store' );
 		return $answer;
 	}

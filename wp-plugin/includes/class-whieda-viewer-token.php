@@ -8,16 +8,11 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Mints the short-lived token the player sends with every fast-path call. Format, as the
- * sidecar reads it (sidecar/signing.py): "v1.<base64url(JSON claims)>.<base64url(HMAC-SHA256)>",
- * the HMAC of "whieda-viewer-token:v1." . claims segment, keyed with the shared secret.
- * The claims say who watches what (user, webinar, ref id, duration, CTA moment, live mode)
- * and until when; the sidecar trusts nothing else the browser says.
+ * Mints the short-lived token the player sends with every fast-path call (a Whieda_Token of
+ * kind 'viewer'). The claims say who watches what (user, webinar, ref id, duration, CTA moment,
+ * live mode) and until when; the sidecar trusts nothing else the browser says.
  */
 class Whieda_Viewer_Token {
-
-	const VERSION = 'v1';
-	const CONTEXT = 'whieda-viewer-token:v1.';
 
 	/** Longest recording and longest token life, in seconds. */
 	const MAX_DURATION = DAY_IN_SECONDS;
@@ -64,14 +59,8 @@ class Whieda_Viewer_Token {
 			'mode'  => $mode,
 			'sched' => 'schedule' === $mode && isset( $opts['schedule'] ) ? (string) $opts['schedule'] : '',
 			'tz'    => isset( $opts['timezone'] ) ? (string) $opts['timezone'] : wp_timezone_string(),
-			'exp'   => time() + $ttl,
 			'nonce' => bin2hex( random_bytes( 12 ) ),
 		);
-		$segment = self::base64url( (string) wp_json_encode( $claims ) );
-		return self::VERSION . '.' . $segment . '.' . self::base64url( hash_hmac( 'sha256', self::CONTEXT . $segment, $secret, true ) );
-	}
-
-	private static function base64url( $raw ) {
-		return rtrim( strtr( base64_encode( $raw ), '+/', '-_' ), '=' ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode
+		return Whieda_Token::mint( $secret, Whieda_Token::VIEWER, $claims, $ttl );
 	}
 }
