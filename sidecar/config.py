@@ -40,7 +40,7 @@ class Config:
     web_workers: int = 2
     web_threads: int = 8
     worker_poll_sec: float = 0.25
-    ledger_retention_days: int = 30
+    retention_days: int = 30
     log_level: str = "INFO"
     seek_tolerance_sec: int = 5
     wp_cache_key_format: str = "{salt}{blog_id}:{group}:{key}"
@@ -86,7 +86,7 @@ class Config:
             web_workers=_int(env, "WHIEDA_WEB_WORKERS", 2, 1, 64),
             web_threads=_int(env, "WHIEDA_WEB_THREADS", 8, 1, 256),
             worker_poll_sec=_float(env, "WHIEDA_WORKER_POLL_SEC", 0.25, 0.01, 60),
-            ledger_retention_days=_int(env, "WHIEDA_LEDGER_RETENTION_DAYS", 30, 1, 3650),
+            retention_days=_int(env, "WHIEDA_RETENTION_DAYS", 30, 1, 3650),
             log_level=_choice(env, "WHIEDA_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             seek_tolerance_sec=_int(env, "WHIEDA_SEEK_TOLERANCE_SEC", 5, 0, 600),
             wp_cache_key_format=_cache_key_format(env),

@@ -118,6 +118,11 @@ class Jobs:
                        " WHERE status = %s AND claimed_at < %s",
                        (PENDING, now, RUNNING, now - lease))
 
+    def prune(self, conn, now: datetime, retention_days: int) -> int:
+        """Forget finished jobs older than the retention (their dedup keys with them)."""
+        return execute(conn, f"DELETE FROM {self.table} WHERE status = %s AND updated_at < %s LIMIT 5000",
+                       (DONE, now - timedelta(days=retention_days)))
+
     def counts(self, conn, now: datetime) -> dict:
         """Backlog by state, and how late the oldest due pending job is (seconds)."""
         found = rows(conn, f"SELECT status, COUNT(*) AS n, MIN(run_at) AS oldest FROM {self.table}"

@@ -1,23 +1,35 @@
-"""The bridge's own tables, ``{prefix}whieda_*``, created idempotently at start.
+"""The bridge's own tables, ``{prefix}whieda_*``, versioned and migrated at start.
 
-WordPress's tables are not ours: the sidecar only reads and writes the
-``autowebinar_*`` rows of ``{prefix}usermeta`` (see ``sidecar.user_meta``).
+Each release appends a step to ``MIGRATIONS`` and never edits an earlier one, so a
+sidecar installed over an older one brings its tables forward without touching the
+rows in them (the queue, the ledger). Every statement is idempotent, the version is
+kept in ``{prefix}whieda_schema``, and a named lock lets only one instance migrate.
+WordPress's tables are not ours: the sidecar only writes the ``autowebinar_*`` rows
+of ``{prefix}usermeta`` (see ``sidecar.user_meta``).
 """
 
 from __future__ import annotations
 
+import logging
+from typing import Callable
+
 from .config import Config
-from .db import execute
+from .db import execute, rows
+
+log = logging.getLogger(__name__)
 
 TABLE_OPTIONS = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+LOCK_WAIT_SEC = 60
 
 
-def tables(config: Config) -> dict[str, str]:
-    t = config.table
-    return {
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer sidecar than this one."""
+
+
+def _foundation(t: Callable[[str], str]) -> list[str]:
+    return [
         # The ledger: one row per applied event, so a repeat is answered, not redone.
-        t("whieda_events"): f"""
-            CREATE TABLE IF NOT EXISTS {t("whieda_events")} (
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_events")} (
               seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
               event_id VARCHAR(64) NOT NULL,
               hook VARCHAR(64) NOT NULL,
@@ -31,8 +43,7 @@ def tables(config: Config) -> dict[str, str]:
               KEY received_at (received_at)
             ) {TABLE_OPTIONS}""",
         # The job queue: emits to WordPress, Telegram sends, delayed scenario steps.
-        t("whieda_jobs"): f"""
-            CREATE TABLE IF NOT EXISTS {t("whieda_jobs")} (
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_jobs")} (
               id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
               kind VARCHAR(32) NOT NULL,
               dedup_key VARCHAR(191) NULL,
@@ -50,9 +61,19 @@ def tables(config: Config) -> dict[str, str]:
               KEY due (status, run_at, id),
               KEY kind_status (kind, status, id)
             ) {TABLE_OPTIONS}""",
+        # Worker heartbeats, for /healthz.
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_workers")} (
+              worker_id VARCHAR(96) NOT NULL,
+              beat_at DATETIME(6) NOT NULL,
+              PRIMARY KEY (worker_id)
+            ) {TABLE_OPTIONS}""",
+    ]
+
+
+def _live_contour(t: Callable[[str], str]) -> list[str]:
+    return [
         # Room state of each webinar (sidecar.rooms): durable here, hot in memcached.
-        t("whieda_rooms"): f"""
-            CREATE TABLE IF NOT EXISTS {t("whieda_rooms")} (
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_rooms")} (
               webinar_id BIGINT UNSIGNED NOT NULL,
               status VARCHAR(16) NOT NULL DEFAULT 'scheduled',
               cta_visible TINYINT(1) NOT NULL DEFAULT 0,
@@ -68,8 +89,7 @@ def tables(config: Config) -> dict[str, str]:
               PRIMARY KEY (webinar_id)
             ) {TABLE_OPTIONS}""",
         # Live attendance (sidecar.scenarios.attendance): one row per (webinar, lead), classified once.
-        t("whieda_attendance"): f"""
-            CREATE TABLE IF NOT EXISTS {t("whieda_attendance")} (
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_attendance")} (
               webinar_id BIGINT UNSIGNED NOT NULL,
               lead_id BIGINT UNSIGNED NOT NULL,
               registered_at DATETIME(6) NULL,
@@ -84,22 +104,55 @@ def tables(config: Config) -> dict[str, str]:
               KEY unclassified (webinar_id, classified_at)
             ) {TABLE_OPTIONS}""",
         # Telegram pacing (sidecar.telegram): when each chat, and '*' for all, may get the next message.
-        t("whieda_telegram_pace"): f"""
-            CREATE TABLE IF NOT EXISTS {t("whieda_telegram_pace")} (
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_telegram_pace")} (
               chat_id VARCHAR(64) NOT NULL,
               next_at DATETIME(6) NOT NULL,
               PRIMARY KEY (chat_id)
             ) {TABLE_OPTIONS}""",
-        # Worker heartbeats, for /healthz.
-        t("whieda_workers"): f"""
-            CREATE TABLE IF NOT EXISTS {t("whieda_workers")} (
-              worker_id VARCHAR(96) NOT NULL,
-              beat_at DATETIME(6) NOT NULL,
-              PRIMARY KEY (worker_id)
-            ) {TABLE_OPTIONS}""",
-    }
+    ]
 
 
-def ensure_schema(conn, config: Config) -> None:
-    for ddl in tables(config).values():
-        execute(conn, ddl)
+# (version, what it brings, the statements): append, never edit.
+MIGRATIONS: list[tuple[int, str, Callable[[Callable[[str], str]], list[str]]]] = [
+    (1, "ledger, job queue, worker heartbeats", _foundation),
+    (2, "room state, attendance, Telegram pacing", _live_contour),
+]
+LATEST = MIGRATIONS[-1][0]
+
+
+def version(conn, config: Config) -> int:
+    """The schema version of this database (0: none of our tables were ever versioned)."""
+    _ensure_version_table(conn, config)
+    found = rows(conn, f"SELECT version FROM {config.table('whieda_schema')} WHERE component = 'sidecar'")
+    return int(found[0]["version"]) if found else 0
+
+
+def ensure_schema(conn, config: Config) -> int:
+    """Bring the bridge's tables to ``LATEST``; returns the version found before. Safe to repeat."""
+    lock = f"{config.db_name}.{config.table('whieda_schema')}"[:64]
+    if rows(conn, "SELECT GET_LOCK(%s, %s) AS got", (lock, LOCK_WAIT_SEC))[0]["got"] != 1:
+        raise TimeoutError("another sidecar has been migrating the schema for a minute")
+    try:
+        before = version(conn, config)
+        if before > LATEST:
+            raise SchemaTooNew(f"the database's schema is version {before}, newer than this sidecar's {LATEST}:"
+                               " upgrade the sidecar")
+        for number, what, statements in MIGRATIONS:
+            if number > before:
+                for statement in statements(config.table):
+                    execute(conn, statement)
+                execute(conn, f"REPLACE INTO {config.table('whieda_schema')} (component, version, migrated_at)"
+                              " VALUES ('sidecar', %s, UTC_TIMESTAMP())", (number,))
+                log.info("schema migrated to version %d: %s", number, what)
+        return before
+    finally:
+        execute(conn, "SELECT RELEASE_LOCK(%s)", (lock,))
+
+
+def _ensure_version_table(conn, config: Config) -> None:
+    execute(conn, f"""CREATE TABLE IF NOT EXISTS {config.table("whieda_schema")} (
+              component VARCHAR(32) NOT NULL,
+              version INT UNSIGNED NOT NULL,
+              migrated_at DATETIME NOT NULL,
+              PRIMARY KEY (component)
+            ) {TABLE_OPTIONS}""")

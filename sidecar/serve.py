@@ -20,7 +20,7 @@ import time
 
 from .config import Config
 from .db import connect
-from .schema import ensure_schema
+from .schema import SchemaTooNew, ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ def prepare(config: Config) -> None:
         ) from None
     try:
         ensure_schema(conn, config)
+    except (SchemaTooNew, TimeoutError) as exc:
+        raise StartupError(str(exc)) from None
     finally:
         conn.close()
 

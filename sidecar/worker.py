@@ -24,7 +24,7 @@ from .db import execute, rows
 from .emits import deliver_emit
 from .jobs import DONE, FAILED, PENDING, Fail, Job, Postpone, Retry
 from .runtime import Runtime
-from .scenarios.attendance import sweep as sweep_attendance
+from .scenarios.attendance import forget_contacts, sweep as sweep_attendance
 from .telegram import send_message
 from .user_meta.cache import run_delete_job
 
@@ -101,8 +101,8 @@ class Worker:
         for kind, runner in self.runners.items():
             if runner.ordered:
                 ran += self._drain_ordered(kind, runner)
-        unordered = tuple(kind for kind, runner in self.runners.items() if runner.ordered)
-        jobs = self.rt.db.run(lambda conn: self.rt.jobs.claim(conn, self.worker_id, utcnow(), BATCH, unordered))
+        ordered = tuple(kind for kind, runner in self.runners.items() if runner.ordered)
+        jobs = self.rt.db.run(lambda conn: self.rt.jobs.claim(conn, self.worker_id, utcnow(), BATCH, ordered))
         for job in jobs:
             if self.stop.is_set():
                 break
@@ -179,4 +179,7 @@ class Worker:
             released = self.rt.db.run(lambda conn: self.rt.jobs.release_stale(conn, utcnow(), LEASE))
             if released:
                 log.warning("released %d stale job claims", released)
-            self.rt.db.run(lambda conn: self.rt.ledger.prune(conn, utcnow(), self.rt.config.ledger_retention_days))
+            days = self.rt.config.retention_days
+            self.rt.db.run(lambda conn: self.rt.ledger.prune(conn, utcnow(), days))
+            self.rt.db.run(lambda conn: self.rt.jobs.prune(conn, utcnow(), days))
+            self.rt.db.run(lambda conn: forget_contacts(conn, self.rt.config, utcnow() - timedelta(days=days)))

@@ -183,3 +183,26 @@ def test_the_sidecar_runs_from_an_installed_package_too(tmp_path):
                           cwd=tmp_path)
     assert done.stdout.strip() == str(tmp_path / "sidecar" / "contracts")
     assert len(list((tmp_path / "sidecar" / "contracts" / "hooks").glob("*.json"))) == 21
+
+
+def test_housekeeping_forgets_what_is_past_the_retention_and_keeps_pending_work(stack, runtime):
+    from sidecar.worker import Worker
+    old = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=runtime.config.retention_days + 1)
+    done_id, _ = enqueue_emit(runtime, "webinar_completed", [PAYLOAD], delay=3600)
+    pending_id, _ = enqueue_emit(runtime, "webinar_completed", [PAYLOAD], delay=3600)
+    jobs, events, attendance = (stack.table(t) for t in ("whieda_jobs", "whieda_events", "whieda_attendance"))
+    stack.sql(f"UPDATE {jobs} SET status = 'done', updated_at = %s WHERE id = %s", (old, done_id))
+    stack.sql(f"UPDATE {jobs} SET updated_at = %s WHERE id = %s", (old, pending_id))
+    stack.sql(f"INSERT INTO {events} (event_id, hook, body_sha256, source, emit, received_at)"
+              " VALUES ('e-ancient', 'core_user_login', REPEAT('0', 64), 'bridge', '[]', %s)", (old,))
+    stack.sql(f"INSERT INTO {attendance} (webinar_id, lead_id, present_sec, attended, classified_at, contacts,"
+              " updated_at) VALUES (77001, 77001, 0, 1, %s, '{\"lead\": {\"chat_id\": \"1\"}}', %s)", (old, old))
+    try:
+        Worker(runtime)._chores()
+        assert stack.sql(f"SELECT id FROM {jobs} WHERE id IN (%s, %s)", (done_id, pending_id)) == [{"id": pending_id}]
+        assert stack.sql(f"SELECT 1 FROM {events} WHERE event_id = 'e-ancient'") == []
+        row = stack.sql(f"SELECT attended, contacts FROM {attendance} WHERE webinar_id = 77001")
+        assert row == [{"attended": 1, "contacts": None}]  # still classified once, no personal data kept
+    finally:
+        stack.sql(f"DELETE FROM {jobs} WHERE id = %s", (pending_id,))
+        stack.sql(f"DELETE FROM {attendance} WHERE webinar_id = 77001")

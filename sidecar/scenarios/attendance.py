@@ -108,6 +108,12 @@ def contacts(conn, config, webinar_id: int, lead_id: int) -> dict:
 # ---- the table ----------------------------------------------------------------------------------------
 
 
+def forget_contacts(conn, config, before: datetime) -> int:
+    """Drop the contacts of leads classified before ``before``; the row stays, so each is still classified once."""
+    return execute(conn, f"UPDATE {table(config)} SET contacts = NULL WHERE classified_at < %s"
+                         " AND contacts IS NOT NULL LIMIT 5000", (before,))
+
+
 def _locked_row(conn, config, webinar_id: int, lead_id: int, now: datetime, contacts: dict | None) -> dict:
     """The (webinar, lead) row, created if new and locked; newer contacts replace the old."""
     execute(conn,
