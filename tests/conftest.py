@@ -6,11 +6,14 @@ WHIEDA_KEEP_STACK=1 (handy while developing: the next run starts in a second).
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import uuid
 
 import pytest
 
 from sidecar.config import Config
+from sidecar.db import connect
 from tests.helpers import Probe, Sidecar
 from tests.live import FakeTelegram
 from tests.stack import Stack
@@ -80,3 +83,18 @@ def no_php_notices_from_our_code(stack):
             ours += [line.strip() for line in handle
                      if "PHP " in line and ("/wp-plugin/" in line or "/tests/wordpress/" in line)]
     assert ours == [], "PHP complained about our code:\n" + "\n".join(ours[:20])
+
+
+@pytest.fixture
+def own_tables(config):
+    """The sidecar's settings with a table prefix of this test's own, a connection, and those tables
+    dropped afterwards: for tests that must hold a table still without disturbing the running sidecar."""
+    prefix = f"own{uuid.uuid4().hex[:6]}_"
+    own = dataclasses.replace(config, table_prefix=prefix)
+    conn = connect(own)
+    yield own, conn
+    with conn.cursor() as cur:
+        cur.execute("SHOW TABLES LIKE %s", (prefix.replace("_", "\\_") + "%",))
+        for (name,) in cur.fetchall():
+            cur.execute(f"DROP TABLE `{name}`")
+    conn.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -19,20 +18,6 @@ from sidecar.ledger import Ledger
 from tests.helpers import wait_until
 
 
-@pytest.fixture
-def fresh(config):
-    """The sidecar's settings with a table prefix of its own, and its tables dropped afterwards."""
-    prefix = f"up{uuid.uuid4().hex[:6]}_"
-    cfg = dataclasses.replace(config, table_prefix=prefix)
-    conn = connect(cfg)
-    yield cfg, conn
-    with conn.cursor() as cur:
-        cur.execute("SHOW TABLES LIKE %s", (prefix.replace("_", "\\_") + "%",))
-        for (name,) in cur.fetchall():
-            cur.execute(f"DROP TABLE `{name}`")
-    conn.close()
-
-
 def now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
@@ -43,8 +28,8 @@ def install_first_release(conn, cfg) -> None:
         execute(conn, statement)
 
 
-def test_a_new_release_installs_over_the_first_one_and_finds_every_pending_job(fresh):
-    cfg, conn = fresh
+def test_a_new_release_installs_over_the_first_one_and_finds_every_pending_job(own_tables):
+    cfg, conn = own_tables
     install_first_release(conn, cfg)
     jobs, ledger = Jobs(cfg), Ledger(cfg)
     conn.begin()
@@ -68,8 +53,8 @@ def test_a_new_release_installs_over_the_first_one_and_finds_every_pending_job(f
         assert cur.fetchall()  # what the new release brings is there too
 
 
-def test_two_sidecars_starting_together_migrate_once(fresh):
-    cfg, _ = fresh
+def test_two_sidecars_starting_together_migrate_once(own_tables):
+    cfg, _ = own_tables
     errors = []
 
     def start():
@@ -91,8 +76,8 @@ def test_two_sidecars_starting_together_migrate_once(fresh):
     conn.close()
 
 
-def test_an_older_sidecar_refuses_a_schema_a_newer_one_migrated(stack, fresh):
-    cfg, conn = fresh
+def test_an_older_sidecar_refuses_a_schema_a_newer_one_migrated(stack, own_tables):
+    cfg, conn = own_tables
     schema.ensure_schema(conn, cfg)
     execute(conn, f"UPDATE {cfg.table('whieda_schema')} SET version = %s", (schema.LATEST + 1,))
     env = {**stack.sidecar_env(), "WHIEDA_TABLE_PREFIX": cfg.table_prefix}

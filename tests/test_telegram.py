@@ -114,16 +114,12 @@ def test_messages_to_one_chat_all_arrive_in_order(stack, sidecar, runtime, teleg
 
 
 @pytest.fixture
-def own_pace_table(stack, config):
+def own_pace_table(own_tables):
     """A config whose pace table is this test's alone, so holding its clock still disturbs no worker."""
-    from dataclasses import replace
-
-    from sidecar.schema import tables
-    isolated = replace(config, table_prefix=f"whdpace{uuid.uuid4().hex[:6]}_")
-    name = isolated.table("whieda_telegram_pace")
-    stack.sql(tables(isolated)[name])
-    yield isolated
-    stack.sql(f"DROP TABLE {name}")
+    from sidecar.schema import ensure_schema
+    config, conn = own_tables
+    ensure_schema(conn, config)
+    return config
 
 
 def test_the_pace_allows_one_message_a_second_per_chat_and_30_a_second_overall(stack, runtime, own_pace_table):

@@ -8,7 +8,7 @@ import json
 import pytest
 import requests
 
-from sidecar import tokens
+from sidecar import signing
 from sidecar.config import default_contracts_dir
 from sidecar.contracts import Contract
 from tests.helpers import login
@@ -101,7 +101,7 @@ def test_the_room_page_reports_each_fact_once_per_participation_session(stack, s
     relayed = requests.post(f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/presence",
                             json={"token": back["token"]}, timeout=5)
     assert fast.json()["status"] == "ok" and relayed.json()["status"] == "ok"
-    assert tokens.read(stack.secrets["whieda_secret"], tokens.ROOM, back["token"])["lead_id"] == lead
+    assert signing.read_token(stack.secrets["whieda_secret"], signing.ROOM, back["token"])["lead_id"] == lead
     forged = requests.post(f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/presence",
                            json={"token": back["token"][:-2] + "xx"}, timeout=5)
     assert forged.status_code == 401

@@ -273,7 +273,7 @@ class Whieda_Room_Route {
 }
 
 /**
- * A room token for the sidecar's presence fast path (sidecar/tokens.py): this lead, this webinar.
+ * A room token for the sidecar's presence fast path (a Whieda_Token, read by sidecar/signing.py): this lead, this webinar.
  *
  * @param int $lead_id    The lead_entry.
  * @param int $webinar_id The webinar_event.
