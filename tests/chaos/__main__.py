@@ -251,6 +251,113 @@ class Chaos:
         return self.result("two sidecar instances: 400 calls each sent to both, 200 queued emits", leads + queued,
                            None, f"{took:.0f} s to settle")
 
+    def memcached_restarted(self) -> Result:
+        """User meta and room state change while memcached restarts; WordPress runs with the plugin's
+        memcached object cache, and reads every user's meta before the change (so a missed invalidation
+        would show as a stale value). Counted per write: visible afterwards, lost, or stale."""
+        self.start()
+        stack = self.stack
+        assert stack.wp_eval("return true === Whieda_Plugin::instance()->object_cache->enable();")
+        users = self.leads(120)
+        table = stack.table("users")
+        try:
+            for user in users:  # people Core knows, with no AutoWebinar session yet
+                stack.sql(f"INSERT INTO {table} (ID, user_login, user_pass, user_email, user_registered,"
+                          " display_name) VALUES (%s, %s, '', %s, UTC_TIMESTAMP(), %s)",
+                          (user, f"chaos{user}", f"chaos{user}@example.test", f"chaos{user}"))
+            ids = ", ".join(map(str, users))
+            stack.wp_eval(f"foreach ( array( {ids} ) as $u ) {{ get_user_meta( $u ); }} return true;")
+            webinar = stack.wp_eval("return wp_insert_post( array( 'post_type' => 'webinar_event',"
+                                    " 'post_status' => 'publish', 'post_title' => 'chaos' ) );")
+
+            def restart():
+                time.sleep(0.5)
+                stack.stop("memcached")
+                time.sleep(2)
+                stack.start_memcached()
+                # WordPress caches every user's meta again: the writes still to come must invalidate it.
+                stack.wp_eval(f"foreach ( array( {ids} ) as $u ) {{ get_user_meta( $u ); }} return true;")
+
+            fault = threading.Thread(target=restart)
+            fault.start()
+            for batch in range(0, len(users), 10):
+                logins = " ".join(f"do_action( 'core_user_login', wp_generate_uuid4(), {u}, null, time() );"
+                                  for u in users[batch:batch + 10])
+                visible = "true" if batch // 10 % 2 == 0 else "false"
+                stack.wp_eval(f"{logins} do_action( 'core_webinar_set_cta_visibility', {webinar}, {visible},"
+                              " array( 'source' => 'chaos' ) ); return true;")
+            fault.join()
+            last_visible = (len(users) // 10 - 1) % 2 == 0
+            time.sleep(2)  # the sidecar's second delete, a second after each write
+
+            seen = stack.wp_eval(f"$out = array(); foreach ( array( {ids} ) as $u ) {{"
+                                 " $out[ $u ] = get_user_meta( $u, 'autowebinar_session_id', true ); } return $out;")
+            stored = {int(r["user_id"]): r["meta_value"] for r in stack.sql(
+                f"SELECT user_id, meta_value FROM {stack.table('usermeta')} WHERE meta_key = 'autowebinar_session_id'"
+                f" AND user_id IN ({ids})")}
+            created = {}
+            for row in stack.sql(f"SELECT args FROM {self.probe_table} WHERE hook = 'autowebinar_session_created'"
+                                 " AND id > %s", (self.mark,)):
+                user = int(json.loads(row["args"])[1])
+                created[user] = created.get(user, 0) + 1
+            states = [requests.get(url, timeout=10).json()["cta_visible"] for url in (
+                f"{stack.sidecar_url}/v1/rooms/{webinar}/state", f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/state")]
+        finally:
+            stack.wp_eval("return Whieda_Plugin::instance()->object_cache->disable();")
+            stack.sql(f"DELETE FROM {stack.table('usermeta')} WHERE user_id >= %s AND user_id <= %s", (users[0], users[-1]))
+            stack.sql(f"DELETE FROM {table} WHERE ID >= %s AND ID <= %s", (users[0], users[-1]))
+        fresh = sum(1 for u in users if stored.get(u) and seen.get(str(u)) == stored[u])
+        stale = sum(1 for u in users if stored.get(u) and seen.get(str(u)) != stored[u])
+        lost = sum(1 for u in users if not stored.get(u))
+        duplicated = sum(1 for u in users if created.get(u, 0) > 1)
+        rooms_fresh = states == [last_visible, last_visible]
+        return Result("memcached restarted while 120 sessions open and a room's CTA toggles (object cache on)",
+                      len(users), fresh, lost + stale, duplicated, None,
+                      f"{stale} stale in WordPress's cache; room state after: "
+                      f"{'fresh on both endpoints' if rooms_fresh else 'STALE ' + str(states)}")
+
+    def telegram_failing(self) -> Result:
+        """The fake Bot API answers 429, 500 and hangs for a while; every message must arrive once."""
+        from sidecar.hooks.dispatcher import Call, Context
+        from sidecar.telegram import queue_message
+        from sidecar.times import utcnow
+
+        self.start()
+        fake = self.stack.telegram_url
+        requests.post(f"{fake}/control/reset", timeout=5)
+        requests.post(f"{fake}/control/plan", timeout=5, json={"answers": (
+            [{"status": 429, "retry_after": 2}] * 15 + [{"status": 500}] * 15 + [{"status": 502}] * 5
+            + [{"hang": 3}] * 3)})
+        rt = Runtime(Config.from_env(self.stack.sidecar_env()))
+        chats = [str(9_000_000_000 + lead) for lead in self.leads(40)]
+        messages = [(chat, f"Лид {chat}-{n}") for chat in chats for n in range(3)]
+        for chat, name in messages:
+            def work(conn, chat=chat, name=name):
+                ctx = Context(rt, conn, Call("chaos", str(uuid.uuid4()), [], {}), utcnow())
+                queue_message(ctx, "partner_attended", {"lead_name": name, "webinar_title": "Хаос"}, chat_id=chat,
+                              scenario="chaos", recipient=f"chat:{chat}", step=name, webinar_id=42)
+            rt.db.run(work)
+        started = time.monotonic()
+
+        def delivered() -> dict[tuple[str, str], int]:
+            counts: dict[tuple[str, str], int] = {}
+            for entry in requests.get(f"{fake}/control/received", timeout=10).json():
+                if entry.get("answered") == 200:
+                    for chat, name in messages:
+                        if entry["chat_id"] == chat and name in (entry["text"] or ""):
+                            counts[(chat, name)] = counts.get((chat, name), 0) + 1
+            return counts
+        while time.monotonic() - started < RECOVERY_LIMIT_SEC and len(delivered()) < len(messages):
+            time.sleep(1)
+        time.sleep(2)
+        counts = delivered()
+        once = sum(1 for m in messages if counts.get(m) == 1)
+        twice = sum(1 for m in messages if counts.get(m, 0) > 1)
+        hung = sum(1 for e in requests.get(f"{fake}/control/received", timeout=10).json() if e.get("answered") == "hung")
+        return Result("Bot API answering 429 (15x), 5xx (20x) and hanging (3x): 120 messages to 40 chats",
+                      len(messages), once, len(messages) - once - twice, twice, None,
+                      f"all sent within {time.monotonic() - started:.0f} s; {hung} requests hung")
+
     def post_emits(self, emits: list[dict]) -> None:
         for emit in emits:
             body = json.dumps(emit).encode()
@@ -259,7 +366,8 @@ class Chaos:
                                    **signing.sign(self.stack.secrets["whieda_secret"], body)})
 
 
-SCENARIOS = ["sidecar_killed", "mariadb_restarted", "wordpress_unreachable", "two_sidecars"]
+SCENARIOS = ["sidecar_killed", "mariadb_restarted", "memcached_restarted", "wordpress_unreachable",
+             "telegram_failing", "two_sidecars"]
 
 
 def table(results: list[Result]) -> str:
