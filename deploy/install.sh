@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # `make install`: the sidecar as a system service on this machine. Run as root; safe to run again
 # (an upgrade keeps the settings file). PREFIX (/opt/whieda), ETC (/etc/whieda) and UNIT_DIR
-# (/etc/systemd/system) may be set in the environment.
+# (/etc/systemd/system) and NGINX_CACHE (/var/cache/nginx/whieda-rooms, the room state micro-cache)
+# may be set in the environment.
 set -euo pipefail
 PREFIX=${PREFIX:-/opt/whieda}
 ETC=${ETC:-/etc/whieda}
 UNIT_DIR=${UNIT_DIR:-/etc/systemd/system}
+NGINX_CACHE=${NGINX_CACHE:-/var/cache/nginx/whieda-rooms}
 PYTHON=${PYTHON:-python3}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -37,8 +39,9 @@ chmod 640 "$ETC/sidecar.env"
 listen=$(sed -n 's/^WHIEDA_LISTEN=//p' "$ETC/sidecar.env")
 listen=${listen:-127.0.0.1:8765}
 for snippet in nginx-whieda.conf nginx-whieda-http.conf apache-whieda.conf; do
-  sed "s|@SIDECAR@|$listen|g; s|@CACHE@|/var/cache/nginx/whieda-rooms|g" "$repo/deploy/$snippet" > "$ETC/$snippet"
+  sed "s|@SIDECAR@|$listen|g; s|@CACHE@|$NGINX_CACHE|g" "$repo/deploy/$snippet" > "$ETC/$snippet"
 done
+install -d -m 755 "$(dirname "$NGINX_CACHE")"  # nginx creates the cache folder itself, for its workers
 install -d "$UNIT_DIR"
 sed "s|@PREFIX@|$PREFIX|g; s|@ETC@|$ETC|g" "$repo/deploy/whieda-sidecar.service" > "$UNIT_DIR/whieda-sidecar.service"
 
