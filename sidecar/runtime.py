@@ -45,6 +45,7 @@ class Runtime:
             use_pooling=True,
             retry_attempts=1,
             dead_timeout=1,
+            no_delay=True,  # small request/answer exchanges: never wait for Nagle (see user_meta.cache)
         )
 
     @cached_property
