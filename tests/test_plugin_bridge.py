@@ -177,6 +177,25 @@ def test_a_page_never_waits_for_a_hanging_sidecar_and_the_call_is_kept(stack, si
     assert json.loads(rows[0]["body"])["args"] == [completed(51)]
 
 
+def test_a_call_the_outbox_cannot_store_is_reported_as_lost(stack, sidecar_down, probe, clean_outbox):
+    """The one loss the plugin cannot prevent (sidecar away and the database refusing the outbox
+    row) is never silent: the log names the hook and the event id."""
+    table, away = stack.table("whieda_outbox"), stack.table("whieda_outbox_away")
+    log = stack.logs / "wordpress.log"
+    start = log.stat().st_size
+    event_id = f"e-{uuid.uuid4()}"
+    stack.sql(f"RENAME TABLE {table} TO {away}")
+    try:
+        stack.wp_eval(f"do_action( 'core_user_login', '{event_id}', 5, null, time() ); return true;")
+    finally:
+        stack.sql(f"RENAME TABLE {away} TO {table}")
+    with open(log, encoding="utf-8", errors="replace") as handle:
+        handle.seek(start)
+        said = handle.read()
+    assert f"could not store core_user_login {event_id} in the outbox, the call is lost" in said
+    assert outbox(stack) == []
+
+
 def test_calls_made_while_the_sidecar_is_down_are_replayed_once_and_in_order(stack, sidecar_down, probe,
                                                                             clean_outbox):
     leads = list(range(60, 70))

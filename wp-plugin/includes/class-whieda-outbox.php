@@ -54,6 +54,10 @@ class Whieda_Outbox {
 				$now
 			)
 		);
+		if ( false === $stored ) { // The database refused (0 is a repeat already stored): the call is lost; say so.
+			Whieda_Forwarder::log( sprintf( 'could not store %s %s in the outbox, the call is lost: %s', $hook, $event_id, $wpdb->last_error ) );
+			return false;
+		}
 		if ( self::PENDING === $status ) {
 			$this->set_backlog( true );
 		}
