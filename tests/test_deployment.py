@@ -59,8 +59,7 @@ def deployed(stack):
     sidecar = f"http://127.0.0.1:{port}"
     nginx = None
     try:
-        wait_until(lambda: port_open(port) and requests.get(sidecar + "/healthz", timeout=2).status_code == 200,
-                   timeout=60, what="the deployed sidecar healthy")
+        wait_until(lambda: healthy(sidecar), timeout=60, what="the deployed sidecar healthy")
         nginx = start_nginx(run, etc, proxy_port)
         yield {"prefix": prefix, "etc": etc, "units": units, "run": run, "sidecar": sidecar,
                "site": f"http://127.0.0.1:{proxy_port}", "commands": commands, "secret": created}
@@ -70,6 +69,14 @@ def deployed(stack):
             nginx.wait(10)
         subprocess.run(["bash", "-c", commands["stop"]], cwd="/")
         wait_until(lambda: not port_open(port), what="the deployed sidecar stopped")
+
+
+def healthy(sidecar: str) -> bool:
+    """The sidecar answers its health check with 200 (a worker still booting may not answer yet)."""
+    try:
+        return requests.get(sidecar + "/healthz", timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def start_nginx(run, etc, proxy_port: int) -> subprocess.Popen:
