@@ -145,7 +145,7 @@ class Whieda_Resolver {
 		if ( $lead && 'lead_entry' === $lead->post_type ) {
 			$contacts['lead'] = array(
 				'id'               => $lead->ID,
-				'name'             => $lead->post_title,
+				'name'             => wp_specialchars_decode( $lead->post_title, ENT_QUOTES ), // Saved titles may hold &amp;.
 				'telegram_chat_id' => (string) get_post_meta( $lead->ID, 'telegram_chat_id', true ),
 			);
 			$partner = $this->referrer( get_post_meta( $lead->ID, 'ref_id', true ) );
