@@ -107,6 +107,7 @@ final class Whieda_Plugin {
 
 		if ( is_admin() ) {
 			( new Whieda_Admin( $this->config, $this->client, $this->outbox, $this->breaker, $this->forwarder, $this->object_cache ) )->register();
+			( new Whieda_Jobs_View() )->register();
 			add_action( 'admin_init', array( __CLASS__, 'schedule_events' ) );
 		}
 	}
