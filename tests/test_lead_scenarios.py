@@ -334,3 +334,41 @@ def test_a_lead_already_classified_gets_no_reminder(stack, sidecar, telegram):
     move_job_clock(stack, "reminder", f'"lead_id": {lead}, ')
     wait_until(lambda: reminders(stack, lead, "done").keys() == {3600, 0}, what="the reminders run")
     assert [m for m in telegram.delivered(chat) if "вебинар" in m and "начн" in m] == []
+
+
+# ---- settings and texts ------------------------------------------------------------------------------
+
+
+BASE_ENV = {"WHIEDA_SECRET": "s" * 16, "WHIEDA_DB_NAME": "wp", "WHIEDA_DB_USER": "wp"}
+
+
+def test_the_scenario_settings_and_their_one_line_errors():
+    from sidecar.config import Config, ConfigError
+    default = Config.from_env(BASE_ENV)
+    assert (default.followup_delay_sec, default.reminder_offsets, default.telegram_team_chat_id) == (600, (86400, 3600, 0), "")
+    custom = Config.from_env({**BASE_ENV, "WHIEDA_REMINDER_OFFSETS": "0, 15m,2d,90", "WHIEDA_FOLLOWUP_DELAY_SEC": "5",
+                              "WHIEDA_TELEGRAM_TEAM_CHAT_ID": "-1001234567890"})
+    assert (custom.reminder_offsets, custom.followup_delay_sec, custom.telegram_team_chat_id) == (
+        (172800, 900, 90, 0), 5, "-1001234567890")
+    assert Config.from_env({**BASE_ENV, "WHIEDA_REMINDER_OFFSETS": ""}).reminder_offsets == ()  # no reminders
+    for name, value, says in [("WHIEDA_REMINDER_OFFSETS", "24 hours", "like 24h,1h,15m,0"),
+                              ("WHIEDA_REMINDER_OFFSETS", "40d", "more than 30 days"),
+                              ("WHIEDA_TELEGRAM_TEAM_CHAT_ID", "team chat", "Telegram chat id"),
+                              ("WHIEDA_FOLLOWUP_DELAY_SEC", "ten", "whole number")]:
+        with pytest.raises(ConfigError, match=says):
+            Config.from_env({**BASE_ENV, name: value})
+
+
+def test_an_edited_text_that_loses_what_it_must_keep_is_refused_at_load(tmp_path):
+    from sidecar.templates import TemplateError, load_templates
+    good = tmp_path / "good.toml"
+    good.write_text('[welcome]\ntext = "{lead_name}, рады знакомству!"\n', encoding="utf-8")
+    assert load_templates(good).render("welcome", lead_name="Ира") == "Ира, рады знакомству!"
+    lost = tmp_path / "lost.toml"
+    lost.write_text('[reminder_before]\ntext = "Скоро вебинар «{webinar_title}»"\n', encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"reminder_before must keep the placeholder \{time_left\}"):
+        load_templates(lost)
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text('[welcome_followup]\ntext = "{lead_name}, {promo_code}"\n', encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"welcome_followup uses \{promo_code\}"):
+        load_templates(unknown)

@@ -76,8 +76,8 @@ def _learn_start(ctx: Context, webinar_id: int, starts: int | None) -> bool:
     """Keep the webinar's start; if it changed, replan every waiting lead's reminders. True if it changed."""
     rooms = ctx.runtime.rooms
     state = rooms.load(ctx.db, webinar_id, lock=True)
-    if "starts_at" in state.details and state.details["starts_at"] == starts:
-        return False
+    if state.details.get("starts_at") == starts:
+        return False  # nothing new (a webinar never known with a start and still without one included)
     state.details = {**state.details, "starts_at": starts}
     rooms.save(ctx.db, state, ctx.now, changed=False)
     ctx.runtime.jobs.drop_pending(ctx.db, KIND, f"{KIND}:{webinar_id}:")

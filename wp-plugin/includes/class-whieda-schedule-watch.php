@@ -8,8 +8,9 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Watches webinar_event posts: their start (`webinar_starts_at` meta, see Whieda_Resolver::webinar()),
- * a save, a trash, a restore, a deletion. At the end of the request it fires, once per webinar that
+ * Watches webinar_event posts: their start (the `webinar_starts_at` meta, see Whieda_Resolver::webinar()),
+ * a trash, a restore, a deletion. (A site that keeps the start elsewhere, through the
+ * whieda_webinar_details filter, fires the hook itself when it changes.) At the end of the request it fires, once per webinar that
  * changed, `do_action( 'webinar_schedule_changed', $webinar_id, $starts_at )` — $starts_at in unix
  * seconds, or null when the webinar is gone or has no start — which the bridge forwards to the sidecar
  * like any inbound hook (contracts/hooks/webinar_schedule_changed.json). The sidecar ignores a call
@@ -31,7 +32,6 @@ class Whieda_Schedule_Watch {
 		foreach ( array( 'added_post_meta', 'updated_post_meta', 'deleted_post_meta' ) as $hook ) {
 			add_action( $hook, array( $this, 'meta_changed' ), 10, 3 );
 		}
-		add_action( 'save_post_webinar_event', array( $this, 'post_changed' ) );
 		foreach ( array( 'trashed_post', 'untrashed_post', 'before_delete_post' ) as $hook ) {
 			add_action( $hook, array( $this, 'post_changed' ) );
 		}
