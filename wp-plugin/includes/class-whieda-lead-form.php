@@ -97,40 +97,25 @@ class Whieda_Lead_Form {
 	}
 
 	/**
-	 * The form, or the thanks after a submission.
+	 * The form, or the thanks after a submission (markup: templates/lead-form.php).
 	 *
 	 * @return string
 	 */
 	public function render() {
-		$sent = isset( $_GET[ self::SENT_ARG ] ) && 'sent' === $_GET[ self::SENT_ARG ]; // phpcs:ignore WordPress.Security.NonceVerification
-		$html = '<div class="whieda-lead-form" id="whieda-lead-form">';
-		if ( $sent && array() === $this->errors ) {
-			return $html . '<p class="whieda-lead-form__sent" role="status">'
-				. esc_html__( 'Спасибо! Заявка принята — мы скоро свяжемся с вами.', 'whieda-bridge' ) . '</p></div>';
-		}
-		if ( array() !== $this->errors ) {
-			$html .= '<div class="whieda-lead-form__errors" role="alert"><p>'
-				. esc_html__( 'Заявка не отправлена. Исправьте, пожалуйста:', 'whieda-bridge' ) . '</p><ul>';
-			foreach ( $this->errors as $message ) {
-				$html .= '<li>' . esc_html( $message ) . '</li>';
-			}
-			$html .= '</ul></div>';
-		}
-		$ref   = isset( $_GET['ref'] ) && is_string( $_GET['ref'] ) ? sanitize_text_field( wp_unslash( $_GET['ref'] ) ) : ''; // phpcs:ignore WordPress.Security.NonceVerification
-		$ref   = isset( $_POST['whieda_ref'] ) && is_string( $_POST['whieda_ref'] ) ? sanitize_text_field( wp_unslash( $_POST['whieda_ref'] ) ) : $ref; // phpcs:ignore WordPress.Security.NonceVerification
-		$html .= '<form method="post" action="' . esc_url( remove_query_arg( self::SENT_ARG ) ) . '#whieda-lead-form" novalidate>';
-		$html .= wp_nonce_field( self::ACTION, self::NONCE, false, false );
-		$html .= '<input type="hidden" name="' . esc_attr( self::ACTION ) . '" value="1">';
-		$html .= '<input type="hidden" name="whieda_ref" value="' . esc_attr( preg_match( self::REF, $ref ) ? $ref : '' ) . '">';
-		$html .= $this->field( 'name', __( 'Имя', 'whieda-bridge' ), 'text', true, self::MAX_NAME, 'name' );
-		$html .= $this->field( 'email', __( 'Электронная почта', 'whieda-bridge' ), 'email', true, self::MAX_EMAIL, 'email' );
-		$html .= $this->field( 'telegram', __( 'Telegram (необязательно), например @anna_k', 'whieda-bridge' ), 'text', false, 33, 'off' );
-		// The honeypot: hidden from people (and screen readers), filled by bots.
-		$html .= '<p class="whieda-lead-form__hp" aria-hidden="true" style="position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden">'
-			. '<label>' . esc_html__( 'Не заполняйте это поле', 'whieda-bridge' )
-			. ' <input type="text" name="' . esc_attr( self::HONEYPOT ) . '" value="" tabindex="-1" autocomplete="off"></label></p>';
-		$html .= '<p><button type="submit">' . esc_html__( 'Отправить заявку', 'whieda-bridge' ) . '</button></p>';
-		return $html . '</form></div>';
+		// phpcs:disable WordPress.Security.NonceVerification -- display only: the submission was checked in handle().
+		$ref = isset( $_POST['whieda_ref'] ) ? $_POST['whieda_ref'] : ( isset( $_GET['ref'] ) ? $_GET['ref'] : '' );
+		$ref = is_string( $ref ) ? sanitize_text_field( wp_unslash( $ref ) ) : '';
+		$view = array(
+			'sent'   => isset( $_GET[ self::SENT_ARG ] ) && 'sent' === $_GET[ self::SENT_ARG ] && array() === $this->errors,
+			'errors' => $this->errors,
+			'values' => $this->values,
+			'ref'    => preg_match( self::REF, $ref ) ? $ref : '',
+			'action' => remove_query_arg( self::SENT_ARG ),
+		);
+		// phpcs:enable
+		ob_start();
+		require WHIEDA_BRIDGE_DIR . '/templates/lead-form.php';
+		return (string) ob_get_clean();
 	}
 
 	/**
@@ -183,30 +168,6 @@ class Whieda_Lead_Form {
 			return $ref;
 		}
 		return is_string( $ref ) && preg_match( self::REF, $ref ) ? $ref : null;
-	}
-
-	/**
-	 * One labelled input with what the visitor typed and its error.
-	 *
-	 * @param string $name         Field name, without the whieda_ prefix.
-	 * @param string $label        Label.
-	 * @param string $type         Input type.
-	 * @param bool   $required     Required.
-	 * @param int    $max          Longest value.
-	 * @param string $autocomplete Autocomplete hint.
-	 * @return string
-	 */
-	private function field( $name, $label, $type, $required, $max, $autocomplete ) {
-		$id    = 'whieda-lead-' . $name;
-		$error = isset( $this->errors[ $name ] );
-		$html  = '<p class="whieda-lead-form__field"><label for="' . esc_attr( $id ) . '">' . esc_html( $label ) . '</label> '
-			. '<input id="' . esc_attr( $id ) . '" type="' . esc_attr( $type ) . '" name="whieda_' . esc_attr( $name ) . '"'
-			. ' value="' . esc_attr( $this->values[ $name ] ) . '" maxlength="' . (int) $max . '" autocomplete="' . esc_attr( $autocomplete ) . '"'
-			. ( $required ? ' required' : '' ) . ( $error ? ' aria-invalid="true" aria-describedby="' . esc_attr( $id ) . '-error"' : '' ) . '>';
-		if ( $error ) {
-			$html .= ' <span class="whieda-lead-form__error" id="' . esc_attr( $id ) . '-error">' . esc_html( $this->errors[ $name ] ) . '</span>';
-		}
-		return $html . '</p>';
 	}
 
 	private function redirect_sent() {
