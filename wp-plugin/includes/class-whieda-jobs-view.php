@@ -68,48 +68,11 @@ class Whieda_Jobs_View {
 	}
 
 	public function render() {
-		$jobs     = $this->jobs();
-		$statuses = array(
-			'pending' => __( 'ожидает', 'whieda-bridge' ),
-			'running' => __( 'выполняется', 'whieda-bridge' ),
-			'failed'  => __( 'ошибка', 'whieda-bridge' ),
+		$view = array(
+			'jobs'   => $this->jobs(),
+			'notice' => isset( $_GET['whieda_job'] ) ? sanitize_key( wp_unslash( $_GET['whieda_job'] ) ) : '', // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only.
 		);
-		echo '<h2 id="whieda-jobs">' . esc_html__( 'Запланированные задания', 'whieda-bridge' ) . '</h2>';
-		if ( isset( $_GET['whieda_job'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only.
-			$retried = 'retried' === sanitize_key( wp_unslash( $_GET['whieda_job'] ) ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
-			echo '<div class="notice ' . ( $retried ? 'notice-success' : 'notice-warning' ) . ' is-dismissible"><p>'
-				. esc_html( $retried ? __( 'Задание запущено снова.', 'whieda-bridge' ) : __( 'Задание уже не в ошибке: ничего не изменено.', 'whieda-bridge' ) )
-				. '</p></div>';
-		}
-		if ( null === $jobs ) {
-			echo '<p>' . esc_html__( 'Таблицы заданий ещё нет: сайдкар создаст её при первом запуске.', 'whieda-bridge' ) . '</p>';
-			return;
-		}
-		if ( array() === $jobs ) {
-			echo '<p class="whieda-jobs-empty">' . esc_html__( 'Нет ожидающих заданий и заданий с ошибкой.', 'whieda-bridge' ) . '</p>';
-			return;
-		}
-		echo '<table class="widefat striped whieda-jobs"><thead><tr>';
-		foreach ( array( __( '№', 'whieda-bridge' ), __( 'Задание', 'whieda-bridge' ), __( 'Статус', 'whieda-bridge' ), __( 'Когда (UTC)', 'whieda-bridge' ), __( 'Попыток', 'whieda-bridge' ), __( 'Ошибка', 'whieda-bridge' ), '' ) as $title ) {
-			echo '<th scope="col">' . esc_html( $title ) . '</th>';
-		}
-		echo '</tr></thead><tbody>';
-		foreach ( $jobs as $job ) {
-			echo '<tr data-job="' . esc_attr( $job->id ) . '" data-status="' . esc_attr( $job->status ) . '">';
-			echo '<td>' . esc_html( $job->id ) . '</td><td>' . esc_html( self::describe( $job ) ) . '</td>';
-			echo '<td>' . esc_html( $statuses[ $job->status ] ?? $job->status ) . '</td><td>' . esc_html( substr( (string) $job->run_at, 0, 19 ) ) . '</td>';
-			echo '<td>' . esc_html( $job->attempts ) . '</td><td>' . esc_html( (string) $job->last_error ) . '</td><td>';
-			if ( 'failed' === $job->status ) {
-				echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">'
-					. '<input type="hidden" name="action" value="' . esc_attr( self::ACTION ) . '">'
-					. '<input type="hidden" name="job" value="' . esc_attr( $job->id ) . '">'
-					. wp_nonce_field( self::ACTION . '_' . $job->id, '_wpnonce', true, false )
-					. get_submit_button( __( 'Повторить', 'whieda-bridge' ), 'secondary small', 'whieda-job-retry', false )
-					. '</form>';
-			}
-			echo '</td></tr>';
-		}
-		echo '</tbody></table>';
+		require WHIEDA_BRIDGE_DIR . '/templates/admin-jobs.php';
 	}
 
 	public function handle_retry() {
