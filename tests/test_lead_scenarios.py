@@ -191,14 +191,21 @@ def test_follow_ups_arrive_once_across_a_restart_and_with_two_instances(stack, s
         assert [job["status"] for job in jobs(stack, "telegram", f'"chat_id": "{lead["chat"]}"')] == ["done", "done"]
 
 
-def test_the_follow_up_delay_is_a_setting(stack, probe, telegram, form_page):
-    stack.restart_sidecar(WHIEDA_FOLLOWUP_DELAY_SEC="3")
+def test_the_follow_up_delay_and_the_reminder_offsets_are_settings(stack, probe, telegram, form_page):
+    stack.restart_sidecar(WHIEDA_FOLLOWUP_DELAY_SEC="3", WHIEDA_REMINDER_OFFSETS="30m,0")
     try:
         lead = submit_lead(stack, form_page, probe)
         telegram.wait_delivered(lead["chat"], 1)
         started = time.monotonic()
         assert len(telegram.wait_delivered(lead["chat"], 2, timeout=20)) == 2  # no clock moved this time
         assert time.monotonic() - started >= 1
+
+        starts = int(time.time()) + 86400
+        webinar = new_webinar(stack, "Вебинар", webinar_starts_at=str(starts))
+        registered = new_lead(stack, "Ева", chat_id())
+        register(stack, registered, webinar)
+        assert wait_until(lambda: reminders(stack, registered), what="the reminders") == {
+            1800: utc(starts - 1800), 0: utc(starts)}
     finally:
         stack.restart_sidecar()
 
@@ -289,6 +296,16 @@ def test_reminders_are_planned_24_h_and_1_h_before_and_at_the_start_and_move_wit
         wait_until(lambda: reminders(stack, lead).get(0) == utc(moved + 7200), what="the reminders at local time")
     finally:
         stack.wp_eval("update_option( 'timezone_string', '' ); return true;")
+
+    # A lead registered before the webinar had a start gets its reminders once it has one.
+    undated = new_webinar(stack, "Дата скоро")
+    early = new_lead(stack, "Рано", chat_id())
+    register(stack, early, undated)
+    time.sleep(0.5)
+    assert reminders(stack, early) == {}
+    stack.wp_eval(f"update_post_meta( {undated}, 'webinar_starts_at', '{starts}' ); return true;")
+    assert wait_until(lambda: reminders(stack, early), what="the late plan") == {
+        86400: utc(starts - 86400), 3600: utc(starts - 3600), 0: utc(starts)}
 
     # The webinar is trashed: its reminders are dropped.
     stack.wp_eval(f"wp_trash_post( {webinar} ); return true;")
