@@ -10,8 +10,8 @@ defined( 'ABSPATH' ) || exit;
 /**
  * Fills the envelope's `resolved` (contracts/resolved.json) on the `whieda_resolved` filter, so the
  * sidecar never reads Core tables: `webinar` (title, links, stream type, embeds) for any call that names a
- * webinar_event, and `contacts` (the lead and the partner who referred it, with their Telegram chat
- * ids) for client_webinar_* facts. The payload itself is never touched. Sites change who is
+ * webinar_event (its start too, for the reminders), and `contacts` (the lead and the partner who
+ * referred it, with their Telegram chat ids) for client_webinar_* facts and core_lead_created (the welcome). The payload itself is never touched. Sites change who is
  * contacted with the `whieda_lead_contacts` filter, and where a webinar's fields live with
  * `whieda_webinar_details`.
  */
