@@ -8,7 +8,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STACK   := $(PY) -m tests.stack
 
-.PHONY: run test stop replay logs bench chaos deps venv dist install clean
+.PHONY: run test stop replay logs bench chaos deps venv dist install clean jobs
 
 run: venv                ## start (or keep) the local site, sidecar and services; prints URLs and login
 	$(STACK) up run
@@ -55,3 +55,6 @@ install:                 ## the sidecar as a system service: PREFIX=/opt/whieda 
 
 clean: stop              ## remove the local stacks' data and the virtualenv
 	rm -rf .stack $(VENV) dist
+
+jobs: venv               ## the local stack's pending and failed jobs (messages, reminders); RETRY=ID runs a failed one again
+	set -a && source <($(STACK) env run) && $(PY) -m sidecar jobs $(if $(RETRY),--retry $(RETRY) --all)

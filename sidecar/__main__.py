@@ -1,4 +1,4 @@
-"""Command line: ``python -m sidecar serve | worker | migrate | logs``."""
+"""Command line: ``python -m sidecar serve | worker | migrate | logs | jobs``."""
 
 from __future__ import annotations
 
@@ -15,10 +15,15 @@ from .config import Config, ConfigError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sidecar", description="The Whieda Webinars sidecar.")
-    parser.add_argument("command", choices=["serve", "worker", "migrate", "logs"],
+    parser.add_argument("command", choices=["serve", "worker", "migrate", "logs", "jobs"],
                         help="serve: web app and worker, supervised; worker: the background worker alone;"
                              " migrate: create the bridge's tables and exit;"
-                             " logs: render JSON log lines from stdin readably (e.g. journalctl -o cat -fu …)")
+                             " logs: render JSON log lines from stdin readably (e.g. journalctl -o cat -fu …);"
+                             " jobs: list pending and failed jobs (messages, reminders, emits)")
+    parser.add_argument("--retry", type=int, action="append", default=[], metavar="ID",
+                        help="jobs: run this failed job again now (repeatable)")
+    parser.add_argument("--all", action="store_true", help="jobs: list after --retry too")
+    parser.add_argument("--limit", type=int, default=100, help="jobs: how many to list (100)")
     args = parser.parse_args(argv)
     if args.command == "logs":
         for line in sys.stdin:
@@ -33,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sidecar: {exc}", file=sys.stderr)
         return 2
     logs.configure(config.log_level)
+
+    if args.command == "jobs":
+        from .jobs_cli import run
+        return run(config, args.retry, args.all, args.limit)
 
     from .serve import StartupError, prepare, serve
     try:

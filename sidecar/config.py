@@ -54,6 +54,10 @@ class Config:
     telegram_chat_interval_sec: float = 1.0
     telegram_timeout_sec: float = 10.0
     templates_file: Path | None = None
+    # Scenarios: the team's notice of new leads, the welcome's follow-up, webinar reminders.
+    telegram_team_chat_id: str = ""
+    followup_delay_sec: int = 600
+    reminder_offsets: tuple[int, ...] = (86400, 3600, 0)
 
     @property
     def emit_url(self) -> str:
@@ -99,6 +103,9 @@ class Config:
             telegram_chat_interval_sec=_float(env, "WHIEDA_TELEGRAM_CHAT_INTERVAL_SEC", 1.0, 1.0, 3600),
             telegram_timeout_sec=_float(env, "WHIEDA_TELEGRAM_TIMEOUT_SEC", 10.0, 0.1, 120),
             templates_file=_templates(env),
+            telegram_team_chat_id=_chat_id(env, "WHIEDA_TELEGRAM_TEAM_CHAT_ID"),
+            followup_delay_sec=_int(env, "WHIEDA_FOLLOWUP_DELAY_SEC", 600, 0, 30 * 86400),
+            reminder_offsets=_offsets(env, "WHIEDA_REMINDER_OFFSETS", (86400, 3600, 0)),
         )
 
 
@@ -235,6 +242,35 @@ def _templates(env: dict) -> Path | None:
     except TemplateError as exc:
         raise ConfigError(f"WHIEDA_TEMPLATES_FILE {raw!r}: {exc}" if raw else f"message templates: {exc}") from None
     return Path(raw) if raw else None
+
+
+_CHAT = re.compile(r"^(-?[1-9][0-9]{0,19}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
+_OFFSET = re.compile(r"^([0-9]{1,7})([smhd]?)$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _chat_id(env: dict, name: str) -> str:
+    """A Telegram chat: a numeric id (negative for groups) or @channelusername; empty: none."""
+    value = env.get(name, "").strip()
+    if value and not _CHAT.match(value):
+        raise ConfigError(f"{name} must be a Telegram chat id (e.g. -1001234567890) or @channel, got {value!r}")
+    return value
+
+
+def _offsets(env: dict, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """Comma-separated times before a webinar's start: seconds, or with a unit (``24h,1h,0``); empty: none."""
+    if name not in env:
+        return default
+    offsets = set()
+    for item in filter(None, (part.strip().lower() for part in env[name].split(","))):
+        match = _OFFSET.match(item)
+        if not match:
+            raise ConfigError(f"{name} must list times before the start like 24h,1h,15m,0 — got {item!r}")
+        seconds = int(match.group(1)) * _UNITS[match.group(2)]
+        if seconds > 30 * 86400:
+            raise ConfigError(f"{name}: {item} is more than 30 days before the start")
+        offsets.add(seconds)
+    return tuple(sorted(offsets, reverse=True))
 
 
 def _dir(env: dict, name: str) -> Path | None:

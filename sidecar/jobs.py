@@ -123,6 +123,24 @@ class Jobs:
         return execute(conn, f"DELETE FROM {self.table} WHERE status = %s AND updated_at < %s LIMIT 5000",
                        (DONE, now - timedelta(days=retention_days)))
 
+    def drop_pending(self, conn, kind: str, dedup_prefix: str) -> int:
+        """Remove the pending jobs of ``kind`` whose dedup key starts with ``dedup_prefix`` (plans that changed)."""
+        like = dedup_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return execute(conn, f"DELETE FROM {self.table} WHERE kind = %s AND status = %s AND dedup_key LIKE %s",
+                       (kind, PENDING, like))
+
+    def listing(self, conn, statuses: tuple[str, ...] = (PENDING, RUNNING, FAILED), limit: int = 100) -> list[dict]:
+        """Jobs in ``statuses``, failed first, then by when they run: what an operator looks at."""
+        marks = ", ".join(["%s"] * len(statuses))
+        return rows(conn, f"SELECT id, kind, dedup_key, payload, status, run_at, attempts, last_error, updated_at"
+                          f" FROM {self.table} WHERE status IN ({marks})"
+                          " ORDER BY status = 'failed' DESC, run_at, id LIMIT %s", (*statuses, limit))
+
+    def requeue_failed(self, conn, job_id: int, now: datetime) -> bool:
+        """Give a failed job a fresh start now (an operator's retry); False if it is not failed."""
+        return execute(conn, f"UPDATE {self.table} SET status = %s, attempts = 0, run_at = %s, updated_at = %s"
+                             " WHERE id = %s AND status = %s", (PENDING, now, now, job_id, FAILED)) == 1
+
     def counts(self, conn, now: datetime) -> dict:
         """Backlog by state, and how late the oldest due pending job is (seconds)."""
         found = rows(conn, f"SELECT status, COUNT(*) AS n, MIN(run_at) AS oldest FROM {self.table}"

@@ -25,6 +25,7 @@ from .emits import deliver_emit
 from .jobs import DONE, FAILED, PENDING, Fail, Job, Postpone, Retry
 from .runtime import Runtime
 from .scenarios.attendance import forget_contacts, sweep as sweep_attendance
+from .scenarios.reminders import send as send_reminder
 from .telegram import send_message
 from .user_meta.cache import run_delete_job
 
@@ -44,6 +45,7 @@ RUNNERS: dict[str, Runner] = {
     "telegram": Runner(send_message, max_attempts=25, backoff_cap_sec=600.0),
     "attendance_sweep": Runner(sweep_attendance, max_attempts=None, backoff_cap_sec=60.0),
     "wp_cache_delete": Runner(run_delete_job, max_attempts=None, backoff_cap_sec=60.0),
+    "reminder": Runner(send_reminder, max_attempts=10, backoff_cap_sec=60.0),
 }
 
 BATCH = 20

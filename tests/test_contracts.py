@@ -31,6 +31,8 @@ EXPECTED = {
     "core_ingest_event": ("in", ["payload"]),
     "core_lead_created": ("in", ["lead_id", "payload"]),
     "scenario_start": ("out", ["scenario", "payload"]),
+    # The plugin's own: a webinar_event's start changed or it is gone (the reminders are planned again).
+    "webinar_schedule_changed": ("in", ["webinar_id", "starts_at"]),
 }
 
 # The payload fields SPEC §2 lists for each payload hook.

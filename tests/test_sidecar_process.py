@@ -182,7 +182,9 @@ def test_the_sidecar_runs_from_an_installed_package_too(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(tmp_path)}, capture_output=True, text=True,
                           cwd=tmp_path)
     assert done.stdout.strip() == str(tmp_path / "sidecar" / "contracts")
-    assert len(list((tmp_path / "sidecar" / "contracts" / "hooks").glob("*.json"))) == 21
+    shipped = sorted(p.name for p in (tmp_path / "sidecar" / "contracts" / "hooks").glob("*.json"))
+    assert shipped == sorted(p.name for p in (REPO / "contracts" / "hooks").glob("*.json"))
+    assert (tmp_path / "sidecar" / "scenarios" / "templates" / "leads.toml").is_file()
 
 
 def test_housekeeping_forgets_what_is_past_the_retention_and_keeps_pending_work(stack, runtime):

@@ -105,6 +105,18 @@ def contacts(conn, config, webinar_id: int, lead_id: int) -> dict:
     return json.loads(found[0]["contacts"]) if found and found[0]["contacts"] else {}
 
 
+def awaiting(conn, config, webinar_id: int) -> list[int]:
+    """Leads registered for the webinar and not classified yet (those reminders are for)."""
+    return [int(r["lead_id"]) for r in rows(
+        conn, f"SELECT lead_id FROM {table(config)} WHERE webinar_id = %s AND registered_at IS NOT NULL"
+              " AND classified_at IS NULL ORDER BY lead_id", (webinar_id,))]
+
+
+def is_classified(conn, config, webinar_id: int, lead_id: int) -> bool:
+    return bool(rows(conn, f"SELECT 1 AS yes FROM {table(config)} WHERE webinar_id = %s AND lead_id = %s"
+                           " AND classified_at IS NOT NULL", (webinar_id, lead_id)))
+
+
 # ---- the table ----------------------------------------------------------------------------------------
 
 

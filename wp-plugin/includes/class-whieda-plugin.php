@@ -93,6 +93,10 @@ final class Whieda_Plugin {
 		( new Whieda_Autowebinar( $this->config ) )->register();
 		add_action( 'rest_api_init', array( new Whieda_Viewer_Relay( $this->client ), 'register' ) );
 
+		// Lead scenarios: the web form hands Core new contacts; webinar starts are followed for the reminders.
+		( new Whieda_Lead_Form() )->register();
+		( new Whieda_Schedule_Watch( new Whieda_Resolver() ) )->register();
+
 		// The outbox: replayed by WP-Cron, `make replay` and the admin screen.
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
 		add_action( self::REPLAY_EVENT, array( $this->forwarder, 'replay' ) );
@@ -103,6 +107,7 @@ final class Whieda_Plugin {
 
 		if ( is_admin() ) {
 			( new Whieda_Admin( $this->config, $this->client, $this->outbox, $this->breaker, $this->forwarder, $this->object_cache ) )->register();
+			( new Whieda_Jobs_View() )->register();
 			add_action( 'admin_init', array( __CLASS__, 'schedule_events' ) );
 		}
 	}

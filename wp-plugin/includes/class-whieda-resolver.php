@@ -10,8 +10,8 @@ defined( 'ABSPATH' ) || exit;
 /**
  * Fills the envelope's `resolved` (contracts/resolved.json) on the `whieda_resolved` filter, so the
  * sidecar never reads Core tables: `webinar` (title, links, stream type, embeds) for any call that names a
- * webinar_event, and `contacts` (the lead and the partner who referred it, with their Telegram chat
- * ids) for client_webinar_* facts. The payload itself is never touched. Sites change who is
+ * webinar_event (its start too, for the reminders), and `contacts` (the lead and the partner who
+ * referred it, with their Telegram chat ids) for client_webinar_* facts and core_lead_created (the welcome). The payload itself is never touched. Sites change who is
  * contacted with the `whieda_lead_contacts` filter, and where a webinar's fields live with
  * `whieda_webinar_details`.
  */
@@ -19,6 +19,9 @@ class Whieda_Resolver {
 
 	/** Longest embed the contract accepts. */
 	const MAX_EMBED = 8000;
+
+	/** The webinar_event meta holding its start: unix seconds, or a date and time in the site's time zone. */
+	const STARTS_AT_META = 'webinar_starts_at';
 
 	/** Telegram chat ids: numeric (negative for groups) or @channelusername. */
 	const CHAT_ID = '/^(-?[1-9][0-9]{0,19}|@[A-Za-z][A-Za-z0-9_]{4,31})$/';
@@ -47,6 +50,13 @@ class Whieda_Resolver {
 					$resolved['contacts'] = $contacts;
 				}
 			}
+		} elseif ( 'core_lead_created' === $hook && isset( $args[0] ) && absint( $args[0] ) ) {
+			// The lead's Telegram chat, for the welcome scenario.
+			$contacts = $this->contacts( absint( $args[0] ), 0 );
+			if ( array() !== $contacts ) {
+				$resolved['contacts'] = $contacts;
+			}
+			return $resolved;
 		} else {
 			return $resolved;
 		}
@@ -74,12 +84,14 @@ class Whieda_Resolver {
 			'stream_type'   => (string) get_post_meta( $post->ID, 'stream_type', true ),
 			'player_embed'  => (string) get_post_meta( $post->ID, 'player_embed', true ),
 			'chat_embed'    => (string) get_post_meta( $post->ID, 'chat_embed', true ),
+			'starts_at'     => self::moment( get_post_meta( $post->ID, self::STARTS_AT_META, true ) ),
 		);
 		/**
 		 * Filters a webinar's fields as the sidecar gets them (where a site keeps its stream type,
 		 * embeds or recording link). Strings; embeds are stored verbatim and escaped where shown.
 		 *
-		 * @param array   $details Fields: title, url, recording_url, stream_type, player_embed, chat_embed.
+		 * @param array   $details Fields: title, url, recording_url, stream_type, player_embed, chat_embed,
+		 *                         starts_at (unix seconds, or null when unknown).
 		 * @param WP_Post $post    The webinar_event.
 		 */
 		$details = (array) apply_filters( 'whieda_webinar_details', $details, $post );
@@ -89,11 +101,35 @@ class Whieda_Resolver {
 			'player_embed'  => mb_substr( (string) ( $details['player_embed'] ?? '' ), 0, self::MAX_EMBED ),
 			'chat_embed'    => mb_substr( (string) ( $details['chat_embed'] ?? '' ), 0, self::MAX_EMBED ),
 		);
+		$starts = self::moment( $details['starts_at'] ?? null );
+		if ( null !== $starts ) {
+			$clean['starts_at'] = $starts;
+		}
 		foreach ( array( 'url', 'recording_url' ) as $link ) {
 			$url            = esc_url_raw( (string) ( $details[ $link ] ?? '' ), array( 'http', 'https' ) );
 			$clean[ $link ] = strlen( $url ) <= 2000 ? $url : '';
 		}
 		return $clean;
+	}
+
+	/**
+	 * A moment as unix seconds: digits are unix seconds, anything else a date and time in the site's time zone.
+	 *
+	 * @param mixed $value Stored value.
+	 * @return int|null
+	 */
+	public static function moment( $value ) {
+		if ( is_int( $value ) || ( is_string( $value ) && ctype_digit( $value ) ) ) {
+			return (int) $value > 0 && (int) $value <= 253402300799 ? (int) $value : null;
+		}
+		if ( ! is_string( $value ) || '' === trim( $value ) ) {
+			return null;
+		}
+		try {
+			return ( new DateTimeImmutable( trim( $value ), wp_timezone() ) )->getTimestamp();
+		} catch ( Exception $e ) {
+			return null;
+		}
 	}
 
 	/**
@@ -109,7 +145,7 @@ class Whieda_Resolver {
 		if ( $lead && 'lead_entry' === $lead->post_type ) {
 			$contacts['lead'] = array(
 				'id'               => $lead->ID,
-				'name'             => $lead->post_title,
+				'name'             => wp_specialchars_decode( $lead->post_title, ENT_QUOTES ), // Saved titles may hold &amp;.
 				'telegram_chat_id' => (string) get_post_meta( $lead->ID, 'telegram_chat_id', true ),
 			);
 			$partner = $this->referrer( get_post_meta( $lead->ID, 'ref_id', true ) );

@@ -169,6 +169,8 @@ $checks  = array(
 		</table>
 	<?php endif; ?>
 
+	<?php do_action( 'whieda_admin_sections' ); // More sections: the scheduled jobs (Whieda_Jobs_View). ?>
+
 	<h2><?php esc_html_e( 'Объектный кеш (Memcached)', 'whieda-bridge' ); ?></h2>
 	<?php
 	$cache  = $view['cache'];

@@ -4,7 +4,7 @@
  * Description: A small stand-in for the site's Core, which our plugin listens to but never replaces. Not shipped.
  *
  * It registers the Core post types and roles, turns core_ingest_event into a
- * lead_entry and fires core_lead_created, stores a webinar's status and CTA
+ * lead_entry (with the Telegram chat id of a user who started the bot) and fires core_lead_created, stores a webinar's status and CTA
  * visibility when the Core commands fire, and fires core_user_registered /
  * core_user_login as the real Core does.
  *
@@ -77,6 +77,13 @@ add_action(
 		);
 		foreach ( $meta as $key => $value ) {
 			update_post_meta( $lead_id, $key, $value );
+		}
+		// Core knows the chats of Telegram users who have started the site's bot (the option
+		// whieda_standin_telegram_chats: username => chat id); a lead from one of them gets its chat id.
+		$chats    = (array) get_option( 'whieda_standin_telegram_chats', array() );
+		$username = strtolower( ltrim( (string) $meta['telegram'], '@' ) );
+		if ( '' !== $username && isset( $chats[ $username ] ) ) {
+			update_post_meta( $lead_id, 'telegram_chat_id', (string) $chats[ $username ] );
 		}
 		do_action( 'core_lead_created', $lead_id, $payload );
 	}

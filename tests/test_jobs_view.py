@@ -1,0 +1,95 @@
+"""The ops view of scheduled work: `python -m sidecar jobs` (make jobs) and Settings → Whieda list pending and
+failed jobs; a failed one can be run again, by an admin with a nonce."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from sidecar.hooks import Call, Context
+from sidecar.runtime import Runtime
+from sidecar.telegram import queue_message
+from sidecar.times import utcnow
+from tests.helpers import login, wait_until
+from tests.live import chat_id, jobs
+from tests.stack import REPO
+
+PAGE = "/wp-admin/options-general.php?page=whieda"
+
+
+@pytest.fixture
+def failed_message(stack, sidecar, config, telegram) -> tuple[str, dict]:
+    """A welcome Telegram refused (403): a failed job; the chat accepts the next try."""
+    chat = chat_id()
+    telegram.plan({"status": 403}, chat_id=chat)
+    runtime = Runtime(config)
+
+    def work(conn):
+        ctx = Context(runtime, conn, Call("test", str(uuid.uuid4()), [], {}), utcnow())
+        return queue_message(ctx, "welcome", {"lead_name": "Ирина"}, chat_id=chat, scenario="welcome",
+                             recipient=f"chat:{chat}", step="welcome")
+    assert runtime.db.run(work)
+    job = wait_until(lambda: [j for j in jobs(stack, "telegram", f'"chat_id": "{chat}"') if j["status"] == "failed"],
+                     what="the refused message")[0]
+    return chat, job
+
+
+def cli(stack, *args: str) -> str:
+    env = {**os.environ, **stack.sidecar_env()}
+    env.pop("WHIEDA_ENV_FILE", None)
+    done = subprocess.run([sys.executable, "-m", "sidecar", "jobs", *args], env=env, cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_command_lists_pending_and_failed_jobs_and_retries_a_failed_one(stack, telegram, failed_message):
+    chat, job = failed_message
+    listed = cli(stack)
+    assert re.search(r"pending \d+, running \d+, failed [1-9]", listed)
+    line = next(line for line in listed.splitlines() if line.startswith(f"#{job['id']} "))
+    assert "failed" in line and f"welcome/welcome → chat {chat}" in line
+    assert "(403)" in listed.split(line, 1)[1].splitlines()[1]  # the reason, on the next line
+
+    assert f"job {job['id']}: queued again" in cli(stack, "--retry", str(job["id"]))
+    text, = telegram.wait_delivered(chat, 1)
+    assert text.startswith("Ирина, здравствуйте!")
+    assert jobs(stack, "telegram", f'"chat_id": "{chat}"')[0]["status"] == "done"
+    assert "nothing done" in cli(stack, "--retry", str(job["id"]))  # done, not failed: left alone
+
+
+def test_the_admin_screen_lists_jobs_and_retries_a_failed_one_with_a_nonce(stack, telegram, failed_message):
+    chat, job = failed_message
+    admin = login(stack.site_url, "admin", stack.secrets["admin_password"])
+    html = admin.get(stack.site_url + PAGE, timeout=10).text
+    assert "Запланированные задания" in html
+    row = re.search(rf'<tr data-job="{job["id"]}" data-status="failed">(.*?)</tr>', html, re.S)
+    assert row, "the failed job is listed"
+    assert f"Сообщение welcome / welcome в чат {chat}" in row.group(1) and "(403)" in row.group(1)
+    nonce = re.search(r'name="_wpnonce" value="([0-9a-f]+)"', row.group(1)).group(1)
+
+    url = stack.site_url + "/wp-admin/admin-post.php"
+    refused = admin.post(url, data={"action": "whieda_job_retry", "job": job["id"]}, timeout=10)
+    assert refused.status_code == 403
+    other = admin.post(url, data={"action": "whieda_job_retry", "job": job["id"] + 1, "_wpnonce": nonce}, timeout=10)
+    assert other.status_code == 403  # a job's nonce is for that job only
+    assert telegram.delivered(chat) == []
+
+    name = f"cand{uuid.uuid4().hex[:8]}"
+    stack.wp_eval(f"return wp_insert_user( array( 'user_login' => '{name}', 'user_pass' => 'pass-{name}',"
+                  " 'role' => 'candidate' ) );")
+    candidate = login(stack.site_url, name, f"pass-{name}")
+    assert candidate.post(url, data={"action": "whieda_job_retry", "job": job["id"], "_wpnonce": nonce},
+                          timeout=10).status_code == 403
+
+    done = admin.post(url, data={"action": "whieda_job_retry", "job": job["id"], "_wpnonce": nonce,
+                                 "_wp_http_referer": PAGE}, allow_redirects=False, timeout=10)
+    assert done.status_code == 302 and "whieda_job=retried" in done.headers["Location"]
+    assert "Задание запущено снова." in admin.get(done.headers["Location"], timeout=10).text
+    text, = telegram.wait_delivered(chat, 1)
+    assert "Ирина" in text
