@@ -41,6 +41,11 @@ require_once __DIR__ . '/includes/class-whieda-resolver.php';
 require_once __DIR__ . '/includes/class-whieda-tracker.php';
 require_once __DIR__ . '/includes/class-whieda-room-sessions.php';
 require_once __DIR__ . '/includes/class-whieda-room-route.php';
+require_once __DIR__ . '/includes/class-whieda-webinar-view.php';
+require_once __DIR__ . '/includes/class-whieda-schedule-page.php';
+require_once __DIR__ . '/includes/class-whieda-room-page.php';
+require_once __DIR__ . '/includes/class-whieda-admin-console.php';
+require_once __DIR__ . '/includes/class-whieda-post-webinar.php';
 require_once __DIR__ . '/includes/class-whieda-plugin.php';
 
 register_activation_hook( __FILE__, array( 'Whieda_Plugin', 'activate' ) );

@@ -93,6 +93,12 @@ final class Whieda_Plugin {
 		( new Whieda_Autowebinar( $this->config ) )->register();
 		add_action( 'rest_api_init', array( new Whieda_Viewer_Relay( $this->client ), 'register' ) );
 
+		// The site's pages: schedule, live room, speaker's console, post-webinar screens.
+		( new Whieda_Schedule_Page() )->register();
+		( new Whieda_Room_Page() )->register();
+		( new Whieda_Admin_Console() )->register();
+		( new Whieda_Post_Webinar() )->register();
+
 		// The outbox: replayed by WP-Cron, `make replay` and the admin screen.
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
 		add_action( self::REPLAY_EVENT, array( $this->forwarder, 'replay' ) );
@@ -138,6 +144,7 @@ final class Whieda_Plugin {
 		Whieda_Schema::install();
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
 		self::schedule_events();
+		Whieda_Admin_Console::grant_caps();
 	}
 
 	public static function deactivate() {
