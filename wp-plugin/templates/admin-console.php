@@ -103,7 +103,7 @@ $done_text = array(
 				<span class="whieda-hint"><?php echo esc_html( sprintf( /* translators: %s: the site's timezone. */ __( 'часовой пояс сайта: %s', 'whieda-bridge' ), wp_timezone_string() ) ); ?></span></label>
 				<input id="whieda-f-starts" name="starts_at" type="datetime-local" value="<?php echo esc_attr( $webinar['starts_at'] ? wp_date( 'Y-m-d\TH:i', $webinar['starts_at'] ) : '' ); ?>"></p>
 			<p><label for="whieda-f-poster"><?php esc_html_e( 'Постер (адрес картинки)', 'whieda-bridge' ); ?></label>
-				<input id="whieda-f-poster" name="poster" type="url" value="<?php echo esc_attr( $webinar['poster'] ); ?>"></p>
+				<input id="whieda-f-poster" name="poster" type="text" inputmode="url" value="<?php echo esc_attr( $webinar['poster'] ); ?>"></p>
 			<p><label for="whieda-f-stream"><?php esc_html_e( 'Тип трансляции', 'whieda-bridge' ); ?></label>
 				<select id="whieda-f-stream" name="stream_type" aria-describedby="whieda-f-stream-hint">
 					<option value="obs" <?php selected( $webinar['stream_type'], 'obs' ); ?>><?php esc_html_e( 'OBS — чат на сайте', 'whieda-bridge' ); ?></option>
@@ -116,15 +116,15 @@ $done_text = array(
 			<p><label for="whieda-f-chat"><?php esc_html_e( 'Чат на сайте (iframe, только для OBS)', 'whieda-bridge' ); ?></label>
 				<textarea id="whieda-f-chat" name="chat_embed" rows="3"><?php echo esc_textarea( $webinar['chat_embed'] ); ?></textarea></p>
 			<p><label for="whieda-f-external"><?php esc_html_e( 'Ссылка на Zoom или группу Telegram', 'whieda-bridge' ); ?></label>
-				<input id="whieda-f-external" name="external_url" type="url" value="<?php echo esc_attr( $webinar['external_url'] ); ?>"></p>
+				<input id="whieda-f-external" name="external_url" type="text" inputmode="url" value="<?php echo esc_attr( $webinar['external_url'] ); ?>"></p>
 			<p><label for="whieda-f-presentation"><?php esc_html_e( 'Презентация (iframe)', 'whieda-bridge' ); ?></label>
 				<textarea id="whieda-f-presentation" name="presentation" rows="3"><?php echo esc_textarea( $webinar['presentation'] ); ?></textarea></p>
 			<p><label for="whieda-f-cta-label"><?php esc_html_e( 'Текст кнопки действия', 'whieda-bridge' ); ?></label>
 				<input id="whieda-f-cta-label" name="cta_label" type="text" value="<?php echo esc_attr( $webinar['cta_label'] ); ?>"></p>
 			<p><label for="whieda-f-cta-url"><?php esc_html_e( 'Ссылка кнопки действия', 'whieda-bridge' ); ?></label>
-				<input id="whieda-f-cta-url" name="cta_url" type="url" value="<?php echo esc_attr( $webinar['cta_url'] ); ?>"></p>
+				<input id="whieda-f-cta-url" name="cta_url" type="text" inputmode="url" value="<?php echo esc_attr( $webinar['cta_url'] ); ?>"></p>
 			<p><label for="whieda-f-recording"><?php esc_html_e( 'Ссылка на запись (после эфира)', 'whieda-bridge' ); ?></label>
-				<input id="whieda-f-recording" name="recording_url" type="url" value="<?php echo esc_attr( $webinar['recording_url'] ); ?>"></p>
+				<input id="whieda-f-recording" name="recording_url" type="text" inputmode="url" value="<?php echo esc_attr( $webinar['recording_url'] ); ?>"></p>
 			<p><button type="submit" class="whieda-button"><?php esc_html_e( 'Сохранить', 'whieda-bridge' ); ?></button></p>
 		</form>
 	<?php endif; ?>
