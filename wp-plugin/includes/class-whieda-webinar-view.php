@@ -148,8 +148,10 @@ class Whieda_Webinar_View {
 		if ( ! $webinar['starts_at'] ) {
 			return '';
 		}
+		$date_format = (string) get_option( 'date_format' );
+		$date        = wp_maybe_decline_date( (string) wp_date( $date_format, $webinar['starts_at'] ), $date_format ); // «23 ноября», not «23 Ноябрь».
 		/* translators: 1: date, 2: time, 3: timezone abbreviation. */
-		return sprintf( __( '%1$s, %2$s (%3$s)', 'whieda-bridge' ), wp_date( get_option( 'date_format' ), $webinar['starts_at'] ), wp_date( get_option( 'time_format' ), $webinar['starts_at'] ), wp_date( 'T', $webinar['starts_at'] ) );
+		return sprintf( __( '%1$s, %2$s (%3$s)', 'whieda-bridge' ), $date, wp_date( get_option( 'time_format' ), $webinar['starts_at'] ), wp_date( 'T', $webinar['starts_at'] ) );
 	}
 
 	/**
