@@ -135,3 +135,35 @@ def test_the_recording_page_is_labelled_a_recording_has_no_seek_bar_and_fits_a_p
                 assert horizontal_overflow(tab) <= 0
         finally:
             context.close()
+
+
+def test_the_recording_watched_to_its_end_leads_to_the_three_post_webinar_screens(stack, sidecar, browser, viewer_in):
+    """Seed 001: after the recording, the end confirmed, the next option, the final choice — no forms."""
+    user, tab = viewer_in
+    short = "/wp-content/uploads/whieda-test-short.wav"
+    path = stack.site / short.lstrip("/")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(1)
+        out.setframerate(8000)
+        out.writeframes(b"\x80" * 8000 * 3)
+    try:
+        url = page(stack, f'[whieda_autowebinar webinar="4246" video="{short}" duration="3" cta_at="1"'
+                          ' cta_url="/?next-step=1" cta_label="Связаться с партнёром" heartbeat="2"]')
+        tab.goto(url)
+        assert not tab.is_visible(".whieda-after")
+        tab.click(".whieda-aw__start")
+        first = tab.locator(".whieda-after__screen[data-step='1']")
+        first.wait_for(state="visible", timeout=20000)
+        assert "Вебинар завершён" in first.inner_text()
+        assert tab.query_selector_all(".whieda-after form, .whieda-after input") == []
+        tab.click(".whieda-after__screen[data-step='1'] .whieda-after__next")
+        second = tab.locator(".whieda-after__screen[data-step='2']")
+        assert "Связаться с партнёром" in second.inner_text() and not first.is_visible()
+        tab.click(".whieda-after__screen[data-step='2'] .whieda-after__next")
+        third = tab.inner_text(".whieda-after__screen[data-step='3']")
+        assert "Записаться на следующий вебинар" in third
+        assert visible_texts(tab, ".whieda-aw__badge")[0] == "Запись"  # still labelled a recording
+        shoot(tab, "autowebinar-ended")
+    finally:
+        path.unlink(missing_ok=True)
