@@ -82,6 +82,12 @@ def test_a_guest_sees_the_schedule_labelled_and_an_invitation_to_sign_up_and_no_
     assert page.query_selector_all("button:has-text('Записаться')") == []
     signup = page.query_selector(".whieda-invite a.whieda-button")
     assert signup.get_attribute("href") == stack.site_url + "/signup/"
+    # Reached with the keyboard, it shows a focus ring.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.matches('.whieda-invite a.whieda-button')"):
+            break
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") == "solid"
 
     page.goto(stack.site_url + "/account/webinar_room/")
     assert page.query_selector("[data-whieda-room]") is None
@@ -239,6 +245,10 @@ def test_the_speaker_edits_the_webinar_and_capabilities_follow_the_roles(stack, 
     page.goto(f"{stack.site_url}/admin_webinar/?webinar={webinar}")
     shoot(page, "console-phone")
     assert horizontal_overflow(page) <= 0
+    unlabelled = page.evaluate("() => [...document.querySelectorAll('.whieda-console input:not([type=hidden]),"
+                               " .whieda-console select, .whieda-console textarea')]"
+                               ".filter(e => !e.labels || e.labels.length === 0).map(e => e.name)")
+    assert unlabelled == []
     page.fill("#whieda-f-title", "Финансы для начинающих")
     page.fill("#whieda-f-starts", "2031-03-05T19:30")
     page.select_option("#whieda-f-stream", "telegram")
