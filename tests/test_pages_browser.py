@@ -136,7 +136,7 @@ def test_a_candidate_registers_enters_sees_the_cta_the_speaker_shows_and_the_pos
     console.goto(f"{stack.site_url}/admin_webinar/?webinar={webinar}")
     shoot(console, "console-before-start")
     console.click("button[data-command=start]")
-    console.locator("[data-whieda-console] [data-show-when=live]").wait_for(state="visible", timeout=1500)
+    console.locator("[data-whieda-console] [data-show-when=live]").wait_for(state="visible", timeout=1000)
     page.wait_for_selector("[data-whieda-room][data-status=live]", timeout=5000)
     assert visible(page, ".whieda-room__player iframe") and visible(page, ".whieda-room__chat--internal iframe")
     assert not visible(page, "[data-whieda-cta]")
@@ -148,7 +148,7 @@ def test_a_candidate_registers_enters_sees_the_cta_the_speaker_shows_and_the_pos
     page.locator("[data-whieda-cta] a").wait_for(state="visible", timeout=2000)
     assert time.monotonic() - shown_at <= 2.0
     assert page.inner_text("[data-whieda-cta] a") == "Записаться на консультацию"
-    console.locator("[data-cta-when='1']").wait_for(state="visible", timeout=1500)
+    console.locator("[data-cta-when='1']").wait_for(state="visible", timeout=1000)
     shoot(page, "room-live-cta")
     assert horizontal_overflow(page) <= 0
     shoot(console, "console-live")
@@ -157,7 +157,7 @@ def test_a_candidate_registers_enters_sees_the_cta_the_speaker_shows_and_the_pos
 
     # The speaker stops it: the candidate's page confirms the end and walks through the three screens.
     console.click("button[data-command=stop]")
-    console.locator("[data-whieda-console] [data-show-when=ended]").wait_for(state="visible", timeout=1500)
+    console.locator("[data-whieda-console] [data-show-when=ended]").wait_for(state="visible", timeout=1000)
     screen = page.locator(".whieda-after__screen[data-step='1']")
     screen.wait_for(state="visible", timeout=5000)
     assert "Вебинар завершён" in screen.inner_text()
