@@ -271,3 +271,13 @@ def test_the_speaker_edits_the_webinar_and_capabilities_follow_the_roles(stack, 
         return $out;""")
     assert caps == {"administrator": [True, True], "speaker": [True, True], "leader": [False, False],
                     "partner": [False, False], "candidate": [False, False], "moderator": False}
+
+
+def test_capabilities_are_granted_once_so_the_site_may_take_them_back(stack):
+    try:
+        stack.wp_eval("get_role( 'speaker' )->remove_cap( 'webinar_manage_chat' ); return true;")
+        # The next load (its init runs the grant) leaves the site's decision alone.
+        assert stack.wp_eval("return get_role( 'speaker' )->has_cap( 'webinar_manage_chat' );") is False
+        assert stack.wp_eval("return get_role( 'speaker' )->has_cap( 'webinar_manage_status' );") is True
+    finally:
+        stack.wp_eval("get_role( 'speaker' )->add_cap( 'webinar_manage_chat' ); return true;")

@@ -18,7 +18,7 @@ def test_uninstall_removes_tables_and_options_and_activation_brings_them_back(st
             " deactivate_plugins( 'whieda-bridge/whieda-bridge.php' );"
             " uninstall_plugin( 'whieda-bridge/whieda-bridge.php' );"
             " $options = array();"
-            " foreach ( array( 'whieda_settings', 'whieda_breaker', 'whieda_outbox_backlog', 'whieda_schema_version' ) as $o ) {"
+            " foreach ( array( 'whieda_settings', 'whieda_breaker', 'whieda_outbox_backlog', 'whieda_schema_version', 'whieda_caps_granted' ) as $o ) {"
             "   if ( false !== get_option( $o ) ) { $options[] = $o; } }"
             " $caps = array();"
             " foreach ( wp_roles()->role_objects as $name => $role ) {"

@@ -33,26 +33,40 @@ class Whieda_Admin_Console {
 		add_shortcode( self::SHORTCODE, array( $this, 'render' ) );
 		add_action( 'admin_post_' . self::ACTION, array( $this, 'handle' ) );
 		add_action( 'admin_post_nopriv_' . self::ACTION, array( $this, 'refuse' ) );
-		add_action( 'init', array( __CLASS__, 'grant_caps' ), 20 ); // After Core registers its roles.
+		add_action( 'init', array( __CLASS__, 'grant_caps' ), 20, 0 ); // After Core registers its roles.
 	}
 
-	/** Grants CAPS to ROLES where missing (activation, and a speaker role Core adds later). Idempotent. */
-	public static function grant_caps() {
+	/** Option: the roles the plugin has granted CAPS to (each once, so a site may take them back). */
+	const GRANTED_OPTION = 'whieda_caps_granted';
+
+	/**
+	 * Grants CAPS to each of ROLES once: on activation, and on a later load for a speaker role Core
+	 * registers after the plugin was activated. A role an administrator later takes them from stays so.
+	 *
+	 * @param bool $again Grant even to roles granted before (activation).
+	 */
+	public static function grant_caps( $again = false ) {
+		$granted = $again ? array() : (array) get_option( self::GRANTED_OPTION, array() );
+		$changed = false;
 		foreach ( self::ROLES as $name ) {
 			$role = get_role( $name );
-			if ( ! $role ) {
+			if ( ! $role || in_array( $name, $granted, true ) ) {
 				continue;
 			}
 			foreach ( self::CAPS as $cap ) {
-				if ( ! $role->has_cap( $cap ) ) {
-					$role->add_cap( $cap );
-				}
+				$role->add_cap( $cap );
 			}
+			$granted[] = $name;
+			$changed   = true;
+		}
+		if ( $changed ) {
+			update_option( self::GRANTED_OPTION, $granted );
 		}
 	}
 
 	/** Removes CAPS from every role (uninstall). */
 	public static function revoke_caps() {
+		delete_option( self::GRANTED_OPTION );
 		foreach ( wp_roles()->role_objects as $role ) {
 			foreach ( self::CAPS as $cap ) {
 				if ( $role->has_cap( $cap ) ) {

@@ -144,7 +144,7 @@ final class Whieda_Plugin {
 		Whieda_Schema::install();
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
 		self::schedule_events();
-		Whieda_Admin_Console::grant_caps();
+		Whieda_Admin_Console::grant_caps( true );
 	}
 
 	public static function deactivate() {
