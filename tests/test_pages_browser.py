@@ -281,3 +281,33 @@ def test_capabilities_are_granted_once_so_the_site_may_take_them_back(stack):
         assert stack.wp_eval("return get_role( 'speaker' )->has_cap( 'webinar_manage_status' );") is True
     finally:
         stack.wp_eval("get_role( 'speaker' )->add_cap( 'webinar_manage_chat' ); return true;")
+
+
+def test_a_lead_routed_not_attended_is_offered_the_recording_and_embeds_never_run_scripts(stack, sidecar, browser,
+                                                                                          media):
+    webinar = live_webinar(stack, "Эфир, который пропустили", recording_url="https://video.example.test/rec-7",
+                           player_embed=f'<iframe src="{PLAYER}" onload="window.whiedaXss=1"></iframe>'
+                                        '<script>window.whiedaXss=2</script><img src=x onerror="window.whiedaXss=3">')
+    lead = new_lead(stack, "Пропустивший")
+    _, name, password = new_user(stack, "candidate", lead)
+    context = context_as(stack, browser, name, password, PHONE)
+    page = context.new_page()
+
+    # On air: the speaker's embed shows, but nothing in it runs.
+    set_status(stack, webinar, "start")
+    page.goto(f"{stack.site_url}/account/webinar_room/?webinar={webinar}")
+    page.wait_for_selector("[data-whieda-room][data-status=live]")
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.whiedaXss === undefined")
+    assert page.query_selector(f".whieda-room__player iframe[src='{PLAYER}']") is not None
+
+    # The sidecar routes the lead not_attended (post_webinar_route, as it emits it): screen 2 offers the recording.
+    set_status(stack, webinar, "stop")
+    stack.wp_eval(f"do_action( 'post_webinar_route', array( 'lead_id' => {lead}, 'webinar_id' => {webinar},"
+                  " 'attended' => false, 'timestamp' => time(), 'route' => 'not_attended' ) ); return true;")
+    page.goto(f"{stack.site_url}/account/webinar_room/?webinar={webinar}")
+    page.click(".whieda-after__screen[data-step='1'] .whieda-after__next")
+    offer = page.locator(".whieda-after__screen[data-step='2'] a:has-text('Смотреть запись')")
+    assert offer.get_attribute("href") == "https://video.example.test/rec-7"
+    shoot(page, "post-webinar-not-attended-2")
+    context.close()
