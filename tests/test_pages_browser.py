@@ -206,7 +206,8 @@ def test_without_the_capability_the_console_refuses_and_a_forged_post_changes_no
     _, name, password = new_user(stack, "candidate", new_lead(stack, "Любопытный"))
     context = context_as(stack, browser, name, password)
     page = context.new_page()
-    page.goto(stack.site_url + "/admin_webinar/")
+    answer = page.goto(stack.site_url + "/admin_webinar/")
+    assert answer.status == 403
     assert "нет прав" in page.inner_text(".whieda-notice--refused")
     assert page.query_selector_all(".whieda-console form, button[data-command]") == []
     context.close()

@@ -34,6 +34,16 @@ class Whieda_Admin_Console {
 		add_action( 'admin_post_' . self::ACTION, array( $this, 'handle' ) );
 		add_action( 'admin_post_nopriv_' . self::ACTION, array( $this, 'refuse' ) );
 		add_action( 'init', array( __CLASS__, 'grant_caps' ), 20, 0 ); // After Core registers its roles.
+		add_action( 'template_redirect', array( $this, 'refusal_status' ) );
+	}
+
+	/** The console's page answers 403 to a logged-in user without the capability (the page still explains). */
+	public function refusal_status() {
+		$post = is_singular() ? get_post() : null;
+		if ( $post && is_user_logged_in() && ! current_user_can( 'webinar_manage_status' ) && has_shortcode( $post->post_content, self::SHORTCODE ) ) {
+			status_header( 403 );
+			nocache_headers();
+		}
 	}
 
 	/** Option: the roles the plugin has granted CAPS to (each once, so a site may take them back). */
