@@ -194,6 +194,7 @@ class Whieda_Webinar_View {
 	 * @return string
 	 */
 	public static function embed( $html ) {
+		$html = preg_replace( '@<(script|style)[^>]*?>.*?</\\1>@si', '', (string) $html ); // Their text too, not only the tags.
 		return wp_kses( (string) $html, self::embed_tags(), array( 'http', 'https' ) );
 	}
 }

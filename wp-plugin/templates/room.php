@@ -34,7 +34,7 @@ $hidden   = function ( $statuses ) use ( $status ) {
 	echo in_array( $status, $statuses, true ) ? '' : ' hidden';
 };
 ?>
-<div class="whieda-room" data-whieda-room data-status="<?php echo esc_attr( $status ); ?>" data-webinar="<?php echo esc_attr( (string) $webinar['id'] ); ?>">
+<div class="whieda-room alignwide" data-whieda-room data-status="<?php echo esc_attr( $status ); ?>" data-webinar="<?php echo esc_attr( (string) $webinar['id'] ); ?>">
 	<header class="whieda-room__header">
 		<p class="whieda-badge whieda-badge--live"><?php echo esc_html( Whieda_Webinar_View::kind_label( $webinar ) ); ?></p>
 		<h2 class="whieda-room__title"><?php echo esc_html( $webinar['title'] ); ?></h2>

@@ -7,7 +7,7 @@
 
 defined( 'ABSPATH' ) || exit;
 ?>
-<section class="whieda-schedule" aria-labelledby="whieda-schedule-title">
+<section class="whieda-schedule alignwide" aria-labelledby="whieda-schedule-title">
 	<h2 id="whieda-schedule-title" class="whieda-schedule__title"><?php esc_html_e( 'Расписание вебинаров', 'whieda-bridge' ); ?></h2>
 	<?php if ( ! $view['logged_in'] ) : ?>
 		<div class="whieda-invite">
