@@ -98,3 +98,15 @@ def own_tables(config):
         for (name,) in cur.fetchall():
             cur.execute(f"DROP TABLE `{name}`")
     conn.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's, driven by Playwright), shared; each test opens contexts of its own."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()

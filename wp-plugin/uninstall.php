@@ -11,6 +11,7 @@ require_once __DIR__ . '/includes/class-whieda-outbox.php';
 require_once __DIR__ . '/includes/class-whieda-emit-route.php';
 require_once __DIR__ . '/includes/class-whieda-schema.php';
 require_once __DIR__ . '/includes/class-whieda-object-cache.php';
+require_once __DIR__ . '/includes/class-whieda-admin-console.php';
 
 Whieda_Schema::drop_all();
 ( new Whieda_Object_Cache() )->disable(); // Ours only; a foreign object-cache.php stays.
@@ -19,3 +20,9 @@ foreach ( array( 'whieda_settings', 'whieda_breaker', 'whieda_outbox_backlog', '
 }
 wp_clear_scheduled_hook( 'whieda_outbox_replay' );
 wp_clear_scheduled_hook( 'whieda_daily_cleanup' );
+
+// The pages: the capabilities granted on activation, registrations made on /webinars/, remembered routes.
+Whieda_Admin_Console::revoke_caps();
+global $wpdb;
+$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE meta_key LIKE %s", $wpdb->esc_like( 'whieda_registered_' ) . '%' ) ); // phpcs:ignore WordPress.DB
+$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name LIKE %s OR option_name LIKE %s", $wpdb->esc_like( '_transient_whieda_route_' ) . '%', $wpdb->esc_like( '_transient_timeout_whieda_route_' ) . '%' ) ); // phpcs:ignore WordPress.DB

@@ -44,6 +44,11 @@ require_once __DIR__ . '/includes/class-whieda-room-route.php';
 require_once __DIR__ . '/includes/class-whieda-lead-form.php';
 require_once __DIR__ . '/includes/class-whieda-schedule-watch.php';
 require_once __DIR__ . '/includes/class-whieda-jobs-view.php';
+require_once __DIR__ . '/includes/class-whieda-webinar-view.php';
+require_once __DIR__ . '/includes/class-whieda-schedule-page.php';
+require_once __DIR__ . '/includes/class-whieda-room-page.php';
+require_once __DIR__ . '/includes/class-whieda-admin-console.php';
+require_once __DIR__ . '/includes/class-whieda-post-webinar.php';
 require_once __DIR__ . '/includes/class-whieda-plugin.php';
 
 register_activation_hook( __FILE__, array( 'Whieda_Plugin', 'activate' ) );

@@ -14,8 +14,8 @@ packages=(
   curl ca-certificates
   # the room script's tests (tests/js) and make bench's HTTP load generator
   nodejs wrk
-  # the player's browser tests: Debian's headless Chromium and its driver
-  chromium chromium-driver
+  # the browser tests: Debian's headless Chromium, driven by Playwright (never its own download)
+  chromium
 )
 
 missing=()

@@ -44,3 +44,28 @@ if ( ! is_plugin_active( 'whieda-bridge/whieda-bridge.php' ) ) {
 		exit( 1 );
 	}
 }
+
+// The site's pages (README, Pages): the bridge's shortcodes, and Core's /signup/ and /account/ stand-ins.
+$pages = array(
+	'webinars'      => array( 'Вебинары', '[whieda_webinar_public]', 0 ),
+	'signup'        => array( 'Регистрация', 'Регистрация на сайте (страница Core).', 0 ),
+	'account'       => array( 'Личный кабинет', 'Личный кабинет (страница Core).', 0 ),
+	'webinar_room'  => array( 'Комната вебинара', '[whieda_live_room]', 'account' ),
+	'admin_webinar' => array( 'Управление вебинаром', '[whieda_live_admin]', 0 ),
+	'lead'          => array( 'Заявка', '[whieda_lead_form]', 0 ),
+);
+$ids = array();
+foreach ( $pages as $slug => list( $title, $content, $parent ) ) {
+	$parent_id = $parent ? $ids[ $parent ] : 0;
+	$existing  = get_page_by_path( $parent ? $parent . '/' . $slug : $slug );
+	$ids[ $slug ] = $existing ? $existing->ID : wp_insert_post(
+		array(
+			'post_type'    => 'page',
+			'post_status'  => 'publish',
+			'post_name'    => $slug,
+			'post_title'   => $title,
+			'post_content' => $content,
+			'post_parent'  => $parent_id,
+		)
+	);
+}

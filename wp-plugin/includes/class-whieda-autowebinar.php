@@ -134,6 +134,7 @@ class Whieda_Autowebinar {
 			$view['api'] = '' !== $base ? $base . '/v1/viewer/' : rest_url( 'whieda/v1/viewer/' );
 			$this->register_assets();
 			wp_enqueue_script( self::HANDLE );
+			whieda_enqueue_page_assets(); // The post-webinar screens after the recording's end.
 		}
 		$this->register_assets();
 		wp_enqueue_style( self::HANDLE );

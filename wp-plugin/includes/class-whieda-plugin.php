@@ -96,6 +96,11 @@ final class Whieda_Plugin {
 		// Lead scenarios: the web form hands Core new contacts; webinar starts are followed for the reminders.
 		( new Whieda_Lead_Form() )->register();
 		( new Whieda_Schedule_Watch( new Whieda_Resolver() ) )->register();
+		// The site's pages: schedule, live room, speaker's console, post-webinar screens.
+		( new Whieda_Schedule_Page() )->register();
+		( new Whieda_Room_Page() )->register();
+		( new Whieda_Admin_Console() )->register();
+		( new Whieda_Post_Webinar() )->register();
 
 		// The outbox: replayed by WP-Cron, `make replay` and the admin screen.
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
@@ -143,6 +148,7 @@ final class Whieda_Plugin {
 		Whieda_Schema::install();
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
 		self::schedule_events();
+		Whieda_Admin_Console::grant_caps( true );
 	}
 
 	public static function deactivate() {

@@ -80,13 +80,34 @@ class Whieda_Room_Route {
 	 * @return WP_REST_Response
 	 */
 	public function state( WP_REST_Request $request ) {
+		$state   = self::read_state( (int) $request['id'] );
+		$etag    = sprintf( '"r%d-v%d"', $state['webinar_id'], $state['version'] );
+		$headers = array(
+			'ETag'                   => $etag,
+			'Cache-Control'          => 'public, max-age=1',
+			'X-Content-Type-Options' => 'nosniff',
+		);
+		if ( false !== strpos( (string) $request->get_header( 'if_none_match' ), $etag ) ) {
+			return new WP_REST_Response( null, 304, $headers );
+		}
+		return new WP_REST_Response( $state, 200, $headers );
+	}
+
+	/**
+	 * A room's state as the REST route and the room pages show it, read from {prefix}whieda_rooms
+	 * (a room no command reached yet is 'scheduled', version 0).
+	 *
+	 * @param int $webinar_id Webinar.
+	 * @return array
+	 */
+	public static function read_state( $webinar_id ) {
 		global $wpdb;
-		$webinar_id = (int) $request['id'];
+		$webinar_id = (int) $webinar_id;
 		$suppress   = $wpdb->suppress_errors( true ); // Before the sidecar's first start the table is not there yet.
 		$row        = $wpdb->get_row( $wpdb->prepare( 'SELECT status, cta_visible, stream_type, player_embed, chat_embed, version, updated_at FROM ' . $wpdb->prefix . 'whieda_rooms WHERE webinar_id = %d', $webinar_id ) ); // phpcs:ignore WordPress.DB
 		$wpdb->suppress_errors( $suppress );
 		$stream = $row ? (string) $row->stream_type : '';
-		$state  = array(
+		return array(
 			'webinar_id'    => $webinar_id,
 			'status'        => $row ? (string) $row->status : 'scheduled',
 			'cta_visible'   => $row && (bool) $row->cta_visible,
@@ -97,16 +118,6 @@ class Whieda_Room_Route {
 			'version'       => $row ? (int) $row->version : 0,
 			'updated_at'    => $row ? gmdate( 'Y-m-d\TH:i:s\Z', strtotime( $row->updated_at . ' UTC' ) ) : null,
 		);
-		$etag    = sprintf( '"r%d-v%d"', $webinar_id, $state['version'] );
-		$headers = array(
-			'ETag'                   => $etag,
-			'Cache-Control'          => 'public, max-age=1',
-			'X-Content-Type-Options' => 'nosniff',
-		);
-		if ( false !== strpos( (string) $request->get_header( 'if_none_match' ), $etag ) ) {
-			return new WP_REST_Response( null, 304, $headers );
-		}
-		return new WP_REST_Response( $state, 200, $headers );
 	}
 
 	/**
@@ -219,7 +230,13 @@ class Whieda_Room_Route {
 			'leaveUrl'         => $rest( 'leave' ),
 			'completeUrl'      => $rest( 'complete' ),
 			'nonce'            => wp_create_nonce( 'wp_rest' ),
-			'pollSec'          => 3,
+			/**
+			 * Filters how often (seconds) a room page polls the room state; the CTA follows within about this.
+			 *
+			 * @param float $seconds    Default 3.
+			 * @param int   $webinar_id The webinar.
+			 */
+			'pollSec'          => max( 0.5, (float) apply_filters( 'whieda_room_poll_sec', 3, $webinar_id ) ),
 			'beatSec'          => 30,
 		);
 	}

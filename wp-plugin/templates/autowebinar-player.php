@@ -71,5 +71,18 @@ $player = 'player' === $view['state'];
 			</p>
 		<?php endif; ?>
 		<noscript><p class="whieda-aw__message"><?php esc_html_e( 'Чтобы смотреть запись, включите JavaScript.', 'whieda-bridge' ); ?></p></noscript>
+		<?php
+		// Seed 001: when the recording is watched to its end, the three post-webinar screens (no forms).
+		Whieda_Post_Webinar::render(
+			Whieda_Post_Webinar::screens(
+				array(
+					'title'     => $view['title'],
+					'cta_url'   => $view['cta_url'],
+					'cta_label' => $view['cta_label'],
+				),
+				'attended'
+			)
+		);
+		?>
 	<?php endif; ?>
 </div>

@@ -156,6 +156,7 @@
 		if ( state.state === 'ended' ) {
 			this.showCta( true );
 			this.stop( text( 'ended', 'You have watched the recording to its end.' ) );
+			this.announceEnd();
 			return;
 		}
 		this.overlay.hidden = true;
@@ -243,6 +244,18 @@
 		this.overlay.hidden = false;
 		this.say( text( 'ended', 'You have watched the recording to its end.' ) );
 		this.heartbeat();
+		this.announceEnd();
+	};
+
+	/** Tells the page the recording was watched to its end (whieda-pages.js then shows the post-webinar screens). */
+	Player.prototype.announceEnd = function () {
+		var event;
+		try {
+			event = new window.CustomEvent( 'whieda:recording-ended', { bubbles: true } );
+		} catch ( e ) {
+			return;
+		}
+		this.root.dispatchEvent( event );
 	};
 
 	Player.prototype.leave = function () {

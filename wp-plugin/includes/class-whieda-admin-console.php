@@ -1,0 +1,247 @@
+<?php
+/**
+ * [whieda_live_admin]: the speaker's console on /admin_webinar/.
+ *
+ * @package Whieda_Bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * For users with `webinar_manage_status` (administrator and speaker, granted on activation): edit a
+ * webinar's business fields (title, date / time, poster, player / chat embed, CTA), start and stop it
+ * only through Core's `core_webinar_set_status`, show and hide the CTA only through
+ * `core_webinar_set_cta_visibility`. Every action is a POST to admin-post.php with a nonce of its
+ * own webinar and a capability check; a forged or stale request changes nothing. The console polls
+ * the room state, so the speaker sees what he set within a second.
+ */
+class Whieda_Admin_Console {
+
+	const SHORTCODE = 'whieda_live_admin';
+	const ACTION    = 'whieda_console';
+
+	/** The capabilities the plugin grants (SPEC §5: rights are capabilities, no moderator role). */
+	const CAPS = array( 'webinar_manage_status', 'webinar_manage_chat' );
+
+	/** The roles that get them, if the site has them (speaker is Core's role). */
+	const ROLES = array( 'administrator', 'speaker' );
+
+	/** Commands: what each does, through Core's public hooks only. */
+	const COMMANDS = array( 'save', 'create', 'start', 'stop', 'cta_show', 'cta_hide' );
+
+	public function register() {
+		add_shortcode( self::SHORTCODE, array( $this, 'render' ) );
+		add_action( 'admin_post_' . self::ACTION, array( $this, 'handle' ) );
+		add_action( 'admin_post_nopriv_' . self::ACTION, array( $this, 'refuse' ) );
+		add_action( 'init', array( __CLASS__, 'grant_caps' ), 20, 0 ); // After Core registers its roles.
+		add_action( 'template_redirect', array( $this, 'refusal_status' ) );
+	}
+
+	/** The console's page answers 403 to a logged-in user without the capability (the page still explains). */
+	public function refusal_status() {
+		$post = is_singular() ? get_post() : null;
+		if ( $post && is_user_logged_in() && ! current_user_can( 'webinar_manage_status' ) && has_shortcode( $post->post_content, self::SHORTCODE ) ) {
+			status_header( 403 );
+			nocache_headers();
+		}
+	}
+
+	/** Option: the roles the plugin has granted CAPS to (each once, so a site may take them back). */
+	const GRANTED_OPTION = 'whieda_caps_granted';
+
+	/**
+	 * Grants CAPS to each of ROLES once: on activation, and on a later load for a speaker role Core
+	 * registers after the plugin was activated. A role an administrator later takes them from stays so.
+	 *
+	 * @param bool $again Grant even to roles granted before (activation).
+	 */
+	public static function grant_caps( $again = false ) {
+		$granted = $again ? array() : (array) get_option( self::GRANTED_OPTION, array() );
+		$changed = false;
+		foreach ( self::ROLES as $name ) {
+			$role = get_role( $name );
+			if ( ! $role || in_array( $name, $granted, true ) ) {
+				continue;
+			}
+			foreach ( self::CAPS as $cap ) {
+				$role->add_cap( $cap );
+			}
+			$granted[] = $name;
+			$changed   = true;
+		}
+		if ( $changed ) {
+			update_option( self::GRANTED_OPTION, $granted );
+		}
+	}
+
+	/** Removes CAPS from every role (uninstall). */
+	public static function revoke_caps() {
+		delete_option( self::GRANTED_OPTION );
+		foreach ( wp_roles()->role_objects as $role ) {
+			foreach ( self::CAPS as $cap ) {
+				if ( $role->has_cap( $cap ) ) {
+					$role->remove_cap( $cap );
+				}
+			}
+		}
+	}
+
+	/**
+	 * @param array|string $atts Shortcode attributes (none).
+	 * @return string
+	 */
+	public function render( $atts ) {
+		whieda_enqueue_page_assets();
+		$view = array(
+			'state'     => 'console',
+			'login_url' => wp_login_url( add_query_arg( array() ) ),
+		);
+		if ( ! is_user_logged_in() ) {
+			$view['state'] = 'login';
+		} elseif ( ! current_user_can( 'webinar_manage_status' ) ) {
+			$view['state'] = 'refused';
+		} else {
+			$list       = get_posts(
+				array(
+					'post_type'      => 'webinar_event',
+					'post_status'    => array( 'publish', 'draft', 'future' ),
+					'posts_per_page' => 50,
+					'orderby'        => 'date',
+					'order'          => 'DESC',
+				)
+			);
+			$webinar_id = isset( $_GET['webinar'] ) ? absint( $_GET['webinar'] ) : 0; // phpcs:ignore WordPress.Security.NonceVerification
+			if ( ! $webinar_id ) {
+				$webinar_id = Whieda_Webinar_View::current_id();
+			}
+			if ( ! $webinar_id && $list ) {
+				$webinar_id = $list[0]->ID;
+			}
+			$view['list']    = $list;
+			$view['webinar'] = $webinar_id ? Whieda_Webinar_View::get( $webinar_id ) : null;
+			$view['done']    = isset( $_GET['whieda_done'] ) ? sanitize_key( wp_unslash( $_GET['whieda_done'] ) ) : ''; // phpcs:ignore WordPress.Security.NonceVerification
+			if ( $view['webinar'] ) {
+				$view['room']     = Whieda_Room_Route::read_state( $webinar_id );
+				$view['stateUrl'] = Whieda_Plugin::instance()->room_route->client_config( $webinar_id )['stateUrl'];
+				$view['fallback'] = rest_url( Whieda_Room_Route::NS . '/rooms/' . $webinar_id . '/state' );
+			}
+		}
+		ob_start();
+		require WHIEDA_BRIDGE_DIR . '/templates/admin-console.php';
+		return (string) ob_get_clean();
+	}
+
+	/** A POST from someone not logged in: nothing happens. */
+	public function refuse() {
+		wp_die( esc_html__( 'Войдите на сайт под учётной записью спикера.', 'whieda-bridge' ), '', array( 'response' => 401 ) );
+	}
+
+	/** One console action: capability, nonce of this webinar, then the action through Core. */
+	public function handle() {
+		// phpcs:disable WordPress.Security.NonceVerification -- verified below, before anything changes.
+		$command    = isset( $_POST['command'] ) ? sanitize_key( wp_unslash( $_POST['command'] ) ) : '';
+		$webinar_id = isset( $_POST['webinar_id'] ) ? absint( $_POST['webinar_id'] ) : 0;
+		$nonce      = isset( $_POST['_wpnonce'] ) ? sanitize_text_field( wp_unslash( $_POST['_wpnonce'] ) ) : '';
+		// phpcs:enable
+		if ( ! current_user_can( 'webinar_manage_status' ) ) {
+			wp_die( esc_html__( 'У вас нет прав управлять вебинарами.', 'whieda-bridge' ), '', array( 'response' => 403 ) );
+		}
+		if ( ! in_array( $command, self::COMMANDS, true ) || ! wp_verify_nonce( $nonce, self::ACTION . '_' . $webinar_id ) ) {
+			wp_die( esc_html__( 'Ссылка устарела. Обновите страницу и повторите действие.', 'whieda-bridge' ), '', array( 'response' => 403, 'back_link' => true ) );
+		}
+		if ( 'create' === $command ) {
+			$webinar_id = $this->create();
+		} elseif ( ! Whieda_Webinar_View::get( $webinar_id ) ) {
+			wp_die( esc_html__( 'Такого вебинара нет.', 'whieda-bridge' ), '', array( 'response' => 404, 'back_link' => true ) );
+		} else {
+			$context = array(
+				'actor_id'  => get_current_user_id(),
+				'timestamp' => time(),
+				'source'    => 'admin_webinar',
+			);
+			switch ( $command ) {
+				case 'save':
+					$this->save( $webinar_id );
+					break;
+				case 'start':
+				case 'stop':
+					do_action( 'core_webinar_set_status', $webinar_id, $command, $context );
+					break;
+				default:
+					do_action( 'core_webinar_set_cta_visibility', $webinar_id, 'cta_show' === $command, $context );
+			}
+		}
+		$back = wp_get_referer() ? remove_query_arg( array( 'whieda_done', 'webinar' ), wp_get_referer() ) : home_url( '/admin_webinar/' );
+		wp_safe_redirect(
+			add_query_arg(
+				array(
+					'webinar'     => $webinar_id,
+					'whieda_done' => $command,
+				),
+				$back
+			)
+		);
+		exit;
+	}
+
+	/** @return int The new webinar_event (a draft until saved with a title). */
+	private function create() {
+		$id = wp_insert_post(
+			array(
+				'post_type'   => 'webinar_event',
+				'post_status' => 'publish',
+				'post_title'  => __( 'Новый вебинар', 'whieda-bridge' ),
+				'post_author' => get_current_user_id(),
+			)
+		);
+		if ( ! $id || is_wp_error( $id ) ) {
+			wp_die( esc_html__( 'Не удалось создать вебинар.', 'whieda-bridge' ), '', array( 'response' => 500, 'back_link' => true ) );
+		}
+		update_post_meta( $id, Whieda_Webinar_View::META['webinar_type'], 'live' );
+		update_post_meta( $id, Whieda_Webinar_View::META['stream_type'], 'obs' );
+		return (int) $id;
+	}
+
+	/**
+	 * Saves the business fields; embeds through Whieda_Webinar_View::embed() (iframes, no scripts).
+	 *
+	 * @param int $webinar_id Webinar.
+	 */
+	private function save( $webinar_id ) {
+		// phpcs:disable WordPress.Security.NonceVerification -- handle() verified it.
+		$post = wp_unslash( $_POST );
+		// phpcs:enable
+		$title = sanitize_text_field( (string) ( $post['title'] ?? '' ) );
+		if ( '' !== $title ) {
+			wp_update_post(
+				array(
+					'ID'         => $webinar_id,
+					'post_title' => $title,
+				)
+			);
+		}
+		$meta   = Whieda_Webinar_View::META;
+		$starts = $this->parse_local( (string) ( $post['starts_at'] ?? '' ) );
+		update_post_meta( $webinar_id, $meta['starts_at'], $starts ? (string) $starts : '' );
+		foreach ( array( 'poster', 'external_url', 'cta_url', 'recording_url' ) as $field ) {
+			update_post_meta( $webinar_id, $meta[ $field ], esc_url_raw( trim( (string) ( $post[ $field ] ?? '' ) ), array( 'http', 'https' ) ) );
+		}
+		update_post_meta( $webinar_id, $meta['cta_label'], sanitize_text_field( (string) ( $post['cta_label'] ?? '' ) ) );
+		$stream = sanitize_key( (string) ( $post['stream_type'] ?? '' ) );
+		update_post_meta( $webinar_id, $meta['stream_type'], in_array( $stream, Whieda_Webinar_View::STREAM_TYPES, true ) ? $stream : 'obs' );
+		foreach ( array( 'player_embed', 'chat_embed', 'presentation' ) as $field ) {
+			update_post_meta( $webinar_id, $meta[ $field ], wp_slash( Whieda_Webinar_View::embed( (string) ( $post[ $field ] ?? '' ) ) ) );
+		}
+	}
+
+	/**
+	 * A datetime-local value in the site's timezone → Unix time; 0 if empty or malformed.
+	 *
+	 * @param string $value e.g. 2026-12-01T19:00.
+	 * @return int
+	 */
+	private function parse_local( $value ) {
+		$date = DateTimeImmutable::createFromFormat( '!Y-m-d\TH:i', trim( $value ), wp_timezone() );
+		return $date ? $date->getTimestamp() : 0;
+	}
+}
