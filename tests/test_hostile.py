@@ -3,8 +3,14 @@ never a 500, never a half-written state — and strings travel verbatim, escaped
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import time
 import uuid
+
+import pytest
+import requests
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,6 +18,8 @@ from hypothesis import strategies as st
 from sidecar.config import default_contracts_dir
 from sidecar.contracts import Contract
 from tests.helpers import php_value, wait_until
+from tests.live import new_webinar
+from tests.test_lead_scenarios import Visitor, form_page, team_notices  # noqa: F401 (form_page is a fixture)
 
 HOOKS = sorted(Contract.load(default_contracts_dir()).hooks)
 REFUSALS = {400, 404, 409, 413, 422}
@@ -95,3 +103,43 @@ def test_secrets_never_reach_the_logs_or_the_outbox(stack, sidecar_down, probe, 
         assert secret not in row["body"] and secret not in (row["last_error"] or "")
     for log in stack.logs.glob("*.log"):
         assert secret not in log.read_text(errors="replace"), log.name
+
+
+# ---- pages and the lead form: stored as sent, escaped where shown ----------------------------------------
+
+PAGE_HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)> '; DROP TABLE wp_posts; -- \" & {{7*7}}"
+
+
+def test_hostile_webinar_fields_are_escaped_on_the_public_schedule(stack):
+    """Core may store anything in a webinar's title and meta; the schedule shows it as text, never as markup."""
+    webinar = new_webinar(stack, "placeholder", webinar_starts_at=str(int(time.time()) + 3600), webinar_type="live",
+                          webinar_poster_url="javascript:alert(3)")
+    stack.sql(f"UPDATE {stack.table('posts')} SET post_title = %s WHERE ID = %s", (PAGE_HOSTILE, webinar))
+    stack.wp_eval(f"clean_post_cache( {webinar} ); return true;")
+    try:
+        page = requests.get(f"{stack.site_url}/webinars/", timeout=10).text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in page  # shown, as text
+        assert "<script>alert(1)" not in page and "<img src=x" not in page
+        assert "javascript:alert(3)" not in page
+        stored = stack.sql(f"SELECT post_title FROM {stack.table('posts')} WHERE ID = %s", (webinar,))
+        assert stored[0]["post_title"] == PAGE_HOSTILE  # verbatim in the database
+    finally:
+        stack.wp_eval(f"wp_delete_post( {webinar}, true ); return true;")
+
+
+@pytest.mark.parametrize("name", ["'; DROP TABLE wp_posts; --", 'Анна "Тест" OR "1"="1', "${jndi:ldap://x} {{7*7}} %s"])
+def test_hostile_names_in_the_lead_form_travel_verbatim_and_are_escaped_in_telegram(stack, sidecar, probe,
+                                                                                 telegram, form_page, name):
+    """SQL and template metacharacters reach Core exactly as typed; the team's Telegram notice escapes them."""
+    email = f"{uuid.uuid4().hex[:8]}@example.com"
+    mark = probe.mark()
+    visitor = Visitor(form_page)
+    refused = visitor.submit(name=name, email="not an email")  # kept on the page, escaped, nothing fired
+    assert refused.status_code == 200 and html.unescape(
+        re.search(r'name="whieda_name"[^>]*value="([^"]*)"', refused.text).group(1)) == name
+    assert probe.fired("core_ingest_event", mark) == []
+    assert visitor.submit(name=name, email=email).status_code == 303
+    (payload,), = wait_until(lambda: probe.fired("core_ingest_event", mark), what="core_ingest_event")
+    assert payload["name"] == name
+    notice, = wait_until(lambda: team_notices(telegram, email), what="the team's notice")
+    assert html.escape(name) in notice
