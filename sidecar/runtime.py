@@ -49,6 +49,12 @@ class Runtime:
         )
 
     @cached_property
+    def heartbeats(self):
+        """Viewer heartbeats of this process, stored together (sidecar.autowebinar.heartbeats)."""
+        from .autowebinar.heartbeats import Heartbeats
+        return Heartbeats(self)
+
+    @cached_property
     def user_meta(self) -> UserMetaStore:
         """The only writer of ``{prefix}usermeta`` (autowebinar_* keys), coherent with the object cache."""
         return UserMetaStore(self.config, WordPressCache(self.config, self._retry_cache_delete))

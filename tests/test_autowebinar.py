@@ -171,6 +171,37 @@ def test_fifty_concurrent_heartbeats_write_one_row_per_key_and_fire_each_milesto
     assert [h[2] for h in fired(probe, mark, user) if h[0] == "autowebinar_progress"] == [25, 50, 75, 100]
 
 
+def test_heartbeats_arriving_together_are_each_stored_or_refused_on_their_own(stack, sidecar, probe):
+    """Concurrent heartbeats share transactions (group commit): an honest one is stored and answered as
+    if alone, and a refused one beside it (seeking ahead, not joined, no such user) writes nothing."""
+    honest = []
+    for _ in range(24):
+        viewer = Viewer(stack, bare_user(stack), dur=1000)
+        viewer.join()
+        watched(stack, viewer.user, 400)
+        honest.append(viewer)
+    seeker = Viewer(stack, bare_user(stack), dur=1000)
+    seeker.join()
+    unjoined = Viewer(stack, bare_user(stack), dur=1000)
+    ghost = Viewer(stack, 2**40 + 1, dur=1000)
+    before = {v.user: meta(stack, v.user) for v in (seeker, unjoined)}
+    drained(stack)  # the joins' own emits
+    mark = probe.mark()
+
+    everyone = [(v, 300 + n) for n, v in enumerate(honest)] + [(seeker, 900), (unjoined, 10), (ghost, 10)]
+    answers = with_threads(len(everyone), lambda n: everyone[n][0].at("progress", everyone[n][1]))
+
+    for (viewer, position), answer in zip(everyone[:len(honest)], answers):
+        assert answer.status_code == 200, answer.text
+        assert (answer.json()["position"], answer.json()["progress"]) == (position, 25)
+        assert (meta(stack, viewer.user)["last_position_sec"], meta(stack, viewer.user)["progress_percent"]) == (
+            str(position), "25")
+    assert [a.status_code for a in answers[len(honest):]] == [409, 409, 404]
+    assert {v.user: meta(stack, v.user) for v in (seeker, unjoined)} == before
+    drained(stack)
+    assert sorted(h[0] for v in honest for h in fired(probe, mark, v.user)) == ["autowebinar_progress"] * len(honest)
+
+
 def test_seeking_ahead_is_refused_and_the_player_is_told_where_to_be(stack, sidecar, config):
     user = bare_user(stack)
     viewer = Viewer(stack, user, dur=3600)

@@ -166,13 +166,9 @@ def join(rt: "Runtime", viewer: Viewer, entry_id: str) -> dict:
 
 
 def progress(rt: "Runtime", viewer: Viewer, reported: int) -> dict:
-    """A heartbeat: the position, bounded by the wall clock; milestones and completion as reached."""
-    def action(ctx: Context) -> dict:
-        locked = _joined(ctx, viewer)
-        _advance(ctx, viewer, locked, reported, refuse_ahead=True)
-        return answer(viewer, locked.values, ctx.now, shown=reported)
-
-    return rt.dispatcher.originate("viewer.progress", action, source="viewer")[0]
+    """A heartbeat: the position, bounded by the wall clock; milestones and completion as reached.
+    Stored with the heartbeats arriving at the same time, in one transaction (``heartbeats.py``)."""
+    return rt.heartbeats.report(viewer, reported)
 
 
 def cta(rt: "Runtime", viewer: Viewer, reported: int) -> dict:
@@ -241,19 +237,39 @@ def _lock(ctx: Context, viewer: Viewer) -> Locked:
 
 
 def _joined(ctx: Context, viewer: Viewer) -> Locked:
-    locked = _lock(ctx, viewer)
+    return joined(_lock(ctx, viewer), viewer)
+
+
+def joined(locked: Locked | None, viewer: Viewer) -> Locked:
+    """The viewer's locked values, if the user exists and has joined the recording."""
+    if locked is None:
+        raise NotFound(f"there is no user {viewer.user_id}")
     if locked.get(SESSION) is None or locked.get(POSITION) is None:
         raise Conflict("the viewer has not joined the recording yet: join first")
     return locked
 
 
 def _advance(ctx: Context, viewer: Viewer, locked: Locked, reported: int, refuse_ahead: bool) -> int:
+    if refuse_ahead:
+        check_ahead(ctx, viewer, locked, reported)
+    return advance(ctx, viewer, locked, reported)
+
+
+def check_ahead(ctx: Context, viewer: Viewer, locked: Locked, reported: int) -> None:
+    """Refuse a position the wall clock does not allow yet (beyond the tolerance): no seeking ahead."""
+    allowed = _allowed(ctx, viewer, locked)
+    if reported > allowed + ctx.config.seek_tolerance_sec:
+        raise SeekAhead(reported, allowed)
+
+
+def advance(ctx: Context, viewer: Viewer, locked: Locked, reported: int) -> int:
     """Move the position towards ``reported`` as far as the wall clock allows; never backwards."""
     stored = locked.get(POSITION) or 0
-    allowed = live.allowed_position(stored, locked.get(SEEN), ctx.now, viewer.duration)
-    if refuse_ahead and reported > allowed + ctx.config.seek_tolerance_sec:
-        raise SeekAhead(reported, allowed)
-    return _record_position(ctx, viewer, locked, max(stored, min(reported, allowed)))
+    return _record_position(ctx, viewer, locked, max(stored, min(reported, _allowed(ctx, viewer, locked))))
+
+
+def _allowed(ctx: Context, viewer: Viewer, locked: Locked) -> int:
+    return live.allowed_position(locked.get(POSITION) or 0, locked.get(SEEN), ctx.now, viewer.duration)
 
 
 def _record_position(ctx: Context, viewer: Viewer, locked: Locked, position: int) -> int:

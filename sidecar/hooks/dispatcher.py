@@ -88,6 +88,11 @@ class Context:
         """Run ``action`` once the transaction has committed (cache invalidation, wake-ups)."""
         self._after_commit.append(action)
 
+    @property
+    def emitting(self) -> bool:
+        """Whether emits wait to be dispatched."""
+        return bool(self._pending)
+
     def _take_emits(self) -> list[Call]:
         pending, self._pending = self._pending, []
         return pending
@@ -158,20 +163,26 @@ class Dispatcher:
                 return None, self._repeat(conn, root, digest), None
             context = Context(runtime, conn, root, now)
             result = action(context)
-            emitted: list[Call] = []
-            for call in context._take_emits():
-                emitted += [call, *self._run(context, call)]
-            emits = [as_emit(c) for c in emitted]
+            emits = self.settle(context)
             if event_id is not None:
                 runtime.ledger.set_emit(conn, event_id, emits)
-            for emit in emits:
-                context.enqueue("emit", emit, dedup_key=f"emit:{emit['event_id']}")
             return result, Outcome("processed", emits), context
 
         result, outcome, context = runtime.db.run(work)
         if context is not None:
             context._run_after_commit()
         return result, outcome
+
+    def settle(self, context: Context) -> list[dict]:
+        """Dispatch what an originated event emitted to the hook map, and queue all of it for WordPress
+        (``emit`` jobs, deduplicated by event id) in the same transaction; returns the emits."""
+        emitted: list[Call] = []
+        for call in context._take_emits():
+            emitted += [call, *self._run(context, call)]
+        emits = [as_emit(c) for c in emitted]
+        for emit in emits:
+            context.enqueue("emit", emit, dedup_key=f"emit:{emit['event_id']}")
+        return emits
 
     def _repeat(self, conn, call: Call, digest: str) -> Outcome:
         entry = self.runtime.ledger.find(conn, call.event_id)

@@ -35,6 +35,7 @@ class Locked:
     _rows: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (umeta_id, stored string)
     _after_commit: AfterCommit | None = None
     _invalidating: bool = False
+    _deferred: list[tuple[int, str]] | None = None  # row updates a batch writes at once (see lock_many)
 
     def get(self, name: str) -> Any:
         return self.values.get(name)
@@ -53,25 +54,38 @@ class UserMetaStore:
         ``after_commit`` registers the object-cache invalidation that any change made
         through this lock needs once the transaction has committed.
         """
+        return self.lock_many(conn, {user_id: after_commit}).get(user_id)
+
+    def lock_many(self, conn, wanted: dict[int, AfterCommit],
+                  deferred: list[tuple[int, str]] | None = None) -> dict[int, Locked]:
+        """``lock`` for several users in one statement (in id order); users that do not exist are left out.
+
+        With ``deferred``, changes to existing rows are collected there instead of written one user at a
+        time; ``flush`` writes them in one statement (before the commit, or before anything reads them).
+        """
+        if not wanted:
+            return {}
+        ids = sorted(wanted)
         found = rows(conn,
                      f"SELECT u.ID AS user_id, m.umeta_id, m.meta_key, m.meta_value FROM {self.users} u"
                      f" LEFT JOIN {self.usermeta} m ON m.user_id = u.ID AND m.meta_key IN ({self._in})"
-                     " WHERE u.ID = %s FOR UPDATE",
-                     (*formats.KEYS, user_id))
-        if not found:
-            return None
-        by_key: dict[str, list[tuple[int, str]]] = {}
+                     f" WHERE u.ID IN ({', '.join(['%s'] * len(ids))}) ORDER BY u.ID FOR UPDATE",
+                     (*formats.KEYS, *ids))
+        by_user: dict[int, dict[str, list[tuple[int, str]]]] = {}
         for row in sorted(found, key=lambda r: r["umeta_id"] or 0):  # oldest first; no filesort in the server
+            by_key = by_user.setdefault(row["user_id"], {})
             if row["umeta_id"] is not None:
                 by_key.setdefault(row["meta_key"], []).append((row["umeta_id"], row["meta_value"]))
-        locked = Locked(user_id, {}, _after_commit=after_commit)
-        for name, stored in by_key.items():
-            if len(stored) > 1:
-                self._collapse(conn, locked, name, stored)
-            else:
-                locked._rows[name] = stored[0]
-                locked.values[name] = formats.decode(name, stored[0][1])
-        return locked
+        locked_users = {}
+        for user_id, by_key in by_user.items():
+            locked = locked_users[user_id] = Locked(user_id, {}, _after_commit=wanted[user_id], _deferred=deferred)
+            for name, stored in by_key.items():
+                if len(stored) > 1:
+                    self._collapse(conn, locked, name, stored)
+                else:
+                    locked._rows[name] = stored[0]
+                    locked.values[name] = formats.decode(name, stored[0][1])
+        return locked_users
 
     def write(self, conn, locked: Locked, changes: dict[str, Any]) -> dict[str, Any]:
         """Apply ``changes`` under each key's rule (monotonic, set-once…); returns the keys that changed.
@@ -101,11 +115,19 @@ class UserMetaStore:
             else:
                 updates.append((current[0], stored))
                 locked._rows[name] = (current[0], stored)
-        self._update(conn, updates)
+        if locked._deferred is not None:
+            locked._deferred.extend(updates)
+        else:
+            self._update(conn, updates)
         locked.values.update({name: value for name, (value, _) in planned.items()})
         if changed:
             self._invalidate_after_commit(locked)
         return changed
+
+    def flush(self, conn, deferred: list[tuple[int, str]]) -> None:
+        """Write the row updates collected by ``lock_many(..., deferred)``."""
+        self._update(conn, deferred)
+        deferred.clear()
 
     def read(self, conn, user_id: int) -> dict[str, Any]:
         """The user's values without locking (oldest row of each key, as WordPress reads them)."""

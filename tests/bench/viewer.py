@@ -48,7 +48,13 @@ async def hammer(port: int, requests_: iter, seconds: float, concurrency: int) -
                 except StopIteration:
                     return
                 writer.write(raw)
-                status = int((await reader.readline()).split()[1])
+                line = await reader.readline()
+                if not line:  # nginx closes a keep-alive connection after keepalive_requests: open another
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    writer.write(raw)
+                    line = await reader.readline()
+                status = int(line.split()[1])
                 length = 0
                 while (line := await reader.readline()) not in (b"\r\n", b""):
                     if line.lower().startswith(b"content-length:"):

@@ -1,0 +1,119 @@
+"""Group commit for viewer heartbeats (``POST /v1/viewer/progress``), the hottest write of the product.
+
+Thousands of players report their position every few seconds. Each report alone is a transaction
+(lock, update, commit) whose round trips and commit cost more than the work. So the heartbeats that
+arrive together in one web process share one: a flusher thread takes what is waiting (one report per
+user), locks those users in one statement, applies each report exactly as a lone one would be, writes
+the changed rows in one statement, commits once, and only then answers each waiting request — an
+answer still means "stored".
+
+A report refused on its own merits (no such user, not joined, seeking ahead) is answered with its
+refusal and writes nothing; the others in the batch go on. A failure of the transaction itself fails
+every report in it, as it would have failed each alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from ..errors import Refused
+from ..hooks.dispatcher import Call, Context
+from . import delivery
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 64
+
+
+@dataclass
+class _Report:
+    viewer: "delivery.Viewer"
+    position: int
+    done: threading.Event = field(default_factory=threading.Event)
+    answer: dict | None = None
+    error: BaseException | None = None
+
+
+class Heartbeats:
+    def __init__(self, runtime: "Runtime"):
+        self.runtime = runtime
+        self._waiting: list[_Report] = []
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def report(self, viewer: "delivery.Viewer", position: int) -> dict:
+        """Store one heartbeat (with others arriving at the same time); the player's answer."""
+        report = _Report(viewer, position)
+        with self._wake:
+            self._waiting.append(report)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._flush_forever, name="viewer-heartbeats", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+        report.done.wait()
+        if report.error is not None:
+            raise report.error
+        return report.answer
+
+    def _flush_forever(self) -> None:
+        while True:
+            with self._wake:
+                while not self._waiting:
+                    self._wake.wait()
+                batch, later, users = [], [], set()
+                for report in self._waiting:  # one report per user in a batch: the next one sees this one's write
+                    if report.viewer.user_id in users or len(batch) == MAX_BATCH:
+                        later.append(report)
+                    else:
+                        users.add(report.viewer.user_id)
+                        batch.append(report)
+                self._waiting = later
+            self._flush(batch)
+
+    def _flush(self, batch: list[_Report]) -> None:
+        rt = self.runtime
+        contexts: list[Context] = []
+
+        def work(conn):
+            contexts.clear()
+            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            ready = []
+            for report in batch:
+                report.answer, report.error = None, None
+                ready.append((report, Context(rt, conn, Call("viewer.progress", str(uuid.uuid4()), [], {}), now)))
+            deferred: list = []  # the batch's row updates, written in one statement
+            locked = rt.user_meta.lock_many(conn, {r.viewer.user_id: ctx.after_commit for r, ctx in ready}, deferred)
+            for report, ctx in ready:
+                try:  # every refusal comes before the report's first write
+                    user = delivery.joined(locked.get(report.viewer.user_id), report.viewer)
+                    delivery.check_ahead(ctx, report.viewer, user, report.position)
+                except Refused as exc:
+                    report.error = exc
+                    continue
+                delivery.advance(ctx, report.viewer, user, report.position)
+                if ctx.emitting:  # a milestone: its listeners may read the rows, so write them first
+                    rt.user_meta.flush(conn, deferred)
+                    rt.dispatcher.settle(ctx)
+                report.answer = delivery.answer(report.viewer, user.values, ctx.now, shown=report.position)
+                contexts.append(ctx)
+            rt.user_meta.flush(conn, deferred)
+
+        try:
+            rt.db.run(work)
+        except BaseException as exc:
+            log.exception("a batch of %d viewer heartbeats failed", len(batch))
+            for report in batch:
+                report.answer, report.error = None, exc
+        else:
+            for ctx in contexts:
+                ctx._run_after_commit()
+        for report in batch:
+            report.done.set()
