@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 WORDPRESS_SOURCE = Path("/usr/share/wordpress")
 RESULT_MARK = "__WHIEDA_RESULT__"
 FAKE_TELEGRAM_TOKEN = "123456:local-fake-bot-api"
-TEST_TEAM_CHAT = "-1009000000001"  # the team chat of the test stack (new-lead notices)
+TEST_TEAM_CHAT = "-1009000000001"  # the team chat on the fake Bot API (new-lead notices)
 
 
 @dataclass(frozen=True)
@@ -115,12 +115,12 @@ class Stack:
             "WHIEDA_WORKER_POLL_SEC": "0.1",
             "WHIEDA_WP_CACHE_SALT": self.cache_salt,
         }
-        if self.uses_fake_telegram:
+        if self.uses_fake_telegram:  # its team chat shows the new-lead notices, locally and in tests
             env["WHIEDA_TELEGRAM_TOKEN"] = FAKE_TELEGRAM_TOKEN
             env["WHIEDA_TELEGRAM_API_BASE"] = f"{self.telegram_url}/bot"
+            env["WHIEDA_TELEGRAM_TEAM_CHAT_ID"] = TEST_TEAM_CHAT
         if self.profile.test_helpers:  # tests move the clock rather than wait
-            env.update({"WHIEDA_ATTENDANCE_GRACE_SEC": "0", "WHIEDA_TELEGRAM_TIMEOUT_SEC": "2",
-                        "WHIEDA_TELEGRAM_TEAM_CHAT_ID": TEST_TEAM_CHAT})
+            env.update({"WHIEDA_ATTENDANCE_GRACE_SEC": "0", "WHIEDA_TELEGRAM_TIMEOUT_SEC": "2"})
         env.update(overrides)
         return env
 
