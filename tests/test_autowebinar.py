@@ -202,6 +202,21 @@ def test_heartbeats_arriving_together_are_each_stored_or_refused_on_their_own(st
     assert sorted(h[0] for v in honest for h in fired(probe, mark, v.user)) == ["autowebinar_progress"] * len(honest)
 
 
+def test_a_heartbeat_the_database_cannot_take_is_a_503_and_the_next_one_is_stored(stack, sidecar):
+    viewer = Viewer(stack, bare_user(stack), dur=1000)
+    viewer.join()
+    watched(stack, viewer.user, 100)
+    usermeta, away = stack.table("usermeta"), stack.table("usermeta_away")
+    stack.sql(f"RENAME TABLE {usermeta} TO {away}")
+    try:
+        refused = viewer.at("progress", 50)
+    finally:
+        stack.sql(f"RENAME TABLE {away} TO {usermeta}")
+    assert refused.status_code == 503 and "database" in refused.json()["error"]
+    assert viewer.at("progress", 60).status_code == 200  # the player's retry
+    assert meta(stack, viewer.user)["last_position_sec"] == "60"
+
+
 def test_seeking_ahead_is_refused_and_the_player_is_told_where_to_be(stack, sidecar, config):
     user = bare_user(stack)
     viewer = Viewer(stack, user, dur=3600)

@@ -9,7 +9,7 @@ answer still means "stored".
 
 A report refused on its own merits (no such user, not joined, seeking ahead) is answered with its
 refusal and writes nothing; the others in the batch go on. A failure of the transaction itself fails
-every report in it, as it would have failed each alone.
+every report in it, as it would have failed each alone (503 while the database is away).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from ..errors import Refused
+from ..db import Error as DatabaseError
+from ..errors import Refused, Unavailable
 from ..hooks.dispatcher import Call, Context
 from . import delivery
 
@@ -106,14 +108,20 @@ class Heartbeats:
                 contexts.append(ctx)
             rt.user_meta.flush(conn, deferred)
 
+        failure = (partial(Refused, status=500), "internal error; nothing was applied")  # until it is stored
         try:
             rt.db.run(work)
-        except BaseException as exc:
-            log.exception("a batch of %d viewer heartbeats failed", len(batch))
-            for report in batch:
-                report.answer, report.error = None, exc
-        else:
+            failure = None
             for ctx in contexts:
                 ctx._run_after_commit()
-        for report in batch:
-            report.done.set()
+        except DatabaseError:  # as for a lone write: 503, the player retries
+            log.exception("a batch of %d viewer heartbeats was not stored", len(batch))
+            failure = (Unavailable, "the database is unavailable; retry later")
+        except Exception:
+            log.exception("a batch of %d viewer heartbeats was not stored", len(batch))
+        finally:  # never leave a request waiting, whatever happened
+            for report in batch:
+                if failure is not None:
+                    make, reason = failure
+                    report.answer, report.error = None, make(reason)
+                report.done.set()
