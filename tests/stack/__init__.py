@@ -188,8 +188,10 @@ class Stack:
         (self.run_dir / f"{name}.pid").write_text(str(proc.pid))
 
     def pid(self, name: str) -> int | None:
-        path = self.run_dir / f"{name}.pid"
-        return int(path.read_text()) if path.exists() else None
+        try:
+            return int((self.run_dir / f"{name}.pid").read_text())
+        except (FileNotFoundError, ValueError):  # not started, or its own pid file removed as it exited
+            return None
 
     def alive(self, name: str) -> bool:
         pid = self.pid(name)
