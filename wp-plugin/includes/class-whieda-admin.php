@@ -180,6 +180,23 @@ class Whieda_Admin {
 		return strlen( $secret ) >= 20 ? '••••••••' . substr( $secret, -4 ) : '••••••••';
 	}
 
+	/**
+	 * One button that posts an admin action to admin-post.php with its own nonce (checked by check_request()).
+	 *
+	 * @param string $action Action name, also the nonce action.
+	 * @param string $label  Button text.
+	 * @param string $name   Button name (its id on the page).
+	 */
+	public static function action_button( $action, $label, $name ) {
+		?>
+		<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" style="display:inline">
+			<input type="hidden" name="action" value="<?php echo esc_attr( $action ); ?>">
+			<?php wp_nonce_field( $action ); ?>
+			<?php submit_button( $label, 'secondary', $name, false ); ?>
+		</form>
+		<?php
+	}
+
 	private function check_request( $action, $capability = self::CAPABILITY ) {
 		if ( ! current_user_can( $capability ) ) {
 			wp_die( esc_html__( 'Недостаточно прав.', 'whieda-bridge' ), 403 );

@@ -20,9 +20,6 @@ class Whieda_Resolver {
 	/** Longest embed the contract accepts. */
 	const MAX_EMBED = 8000;
 
-	/** The webinar_event meta holding its start: unix seconds, or a date and time in the site's time zone. */
-	const STARTS_AT_META = 'webinar_starts_at';
-
 	/** Telegram chat ids: numeric (negative for groups) or @channelusername. */
 	const CHAT_ID = '/^(-?[1-9][0-9]{0,19}|@[A-Za-z][A-Za-z0-9_]{4,31})$/';
 
@@ -77,14 +74,15 @@ class Whieda_Resolver {
 		if ( ! $post || 'webinar_event' !== $post->post_type ) {
 			return array();
 		}
+		$meta    = Whieda_Webinar_View::META;
 		$details = array(
 			'title'         => $post->post_title,
 			'url'           => (string) get_permalink( $post ),
-			'recording_url' => (string) get_post_meta( $post->ID, 'recording_url', true ),
-			'stream_type'   => (string) get_post_meta( $post->ID, 'stream_type', true ),
-			'player_embed'  => (string) get_post_meta( $post->ID, 'player_embed', true ),
-			'chat_embed'    => (string) get_post_meta( $post->ID, 'chat_embed', true ),
-			'starts_at'     => self::moment( get_post_meta( $post->ID, self::STARTS_AT_META, true ) ),
+			'recording_url' => (string) get_post_meta( $post->ID, $meta['recording_url'], true ),
+			'stream_type'   => (string) get_post_meta( $post->ID, $meta['stream_type'], true ),
+			'player_embed'  => (string) get_post_meta( $post->ID, $meta['player_embed'], true ),
+			'chat_embed'    => (string) get_post_meta( $post->ID, $meta['chat_embed'], true ),
+			'starts_at'     => self::moment( get_post_meta( $post->ID, $meta['starts_at'], true ) ),
 		);
 		/**
 		 * Filters a webinar's fields as the sidecar gets them (where a site keeps its stream type,

@@ -8,7 +8,7 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Watches webinar_event posts: their start (the `webinar_starts_at` meta, see Whieda_Resolver::webinar()),
+ * Watches webinar_event posts: their start (the `webinar_starts_at` meta, Whieda_Webinar_View::META),
  * a trash, a restore, a deletion. (A site that keeps the start elsewhere, through the
  * whieda_webinar_details filter, fires the hook itself when it changes.) At the end of the request it fires, once per webinar that
  * changed, `do_action( 'webinar_schedule_changed', $webinar_id, $starts_at )` — $starts_at in unix
@@ -44,7 +44,7 @@ class Whieda_Schedule_Watch {
 	 * @param string    $meta_key  Meta key.
 	 */
 	public function meta_changed( $meta_ids, $object_id, $meta_key ) {
-		if ( Whieda_Resolver::STARTS_AT_META === $meta_key ) {
+		if ( Whieda_Webinar_View::META['starts_at'] === $meta_key ) {
 			$this->post_changed( $object_id );
 		}
 	}

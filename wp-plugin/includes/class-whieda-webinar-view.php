@@ -15,9 +15,12 @@ defined( 'ABSPATH' ) || exit;
  */
 class Whieda_Webinar_View {
 
-	/** The webinar_event's post meta each field is read from (and the console writes to). */
+	/**
+	 * The webinar_event's post meta each field is read from: by the pages, by the resolver for the
+	 * sidecar (its reminders follow starts_at), and written by the console.
+	 */
 	const META = array(
-		'starts_at'    => Whieda_Resolver::STARTS_AT_META, // Unix time; the same key the sidecar's reminders follow.
+		'starts_at'    => 'webinar_starts_at',   // Unix time (a date and time in the site's time zone is read too).
 		'poster'       => 'webinar_poster_url',
 		'webinar_type' => 'webinar_type',        // live | auto.
 		'stream_type'  => 'stream_type',         // obs | zoom | telegram.

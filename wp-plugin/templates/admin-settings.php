@@ -127,17 +127,9 @@ $checks  = array(
 	</table>
 
 	<p>
-		<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" style="display:inline">
-			<input type="hidden" name="action" value="whieda_replay">
-			<?php wp_nonce_field( 'whieda_replay' ); ?>
-			<?php submit_button( __( 'Отправить очередь сейчас', 'whieda-bridge' ), 'secondary', 'whieda-replay', false ); ?>
-		</form>
+		<?php Whieda_Admin::action_button( 'whieda_replay', __( 'Отправить очередь сейчас', 'whieda-bridge' ), 'whieda-replay' ); ?>
 		<?php if ( $counts['failed'] > 0 ) : ?>
-			<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" style="display:inline">
-				<input type="hidden" name="action" value="whieda_requeue">
-				<?php wp_nonce_field( 'whieda_requeue' ); ?>
-				<?php submit_button( __( 'Вернуть отклонённые в очередь', 'whieda-bridge' ), 'secondary', 'whieda-requeue', false ); ?>
-			</form>
+			<?php Whieda_Admin::action_button( 'whieda_requeue', __( 'Вернуть отклонённые в очередь', 'whieda-bridge' ), 'whieda-requeue' ); ?>
 		<?php endif; ?>
 	</p>
 
@@ -206,18 +198,10 @@ $checks  = array(
 	<?php if ( $cache['may'] && 'foreign' !== $cache['state'] ) : ?>
 		<p>
 			<?php if ( 'ours' !== $cache['state'] && $cache['extension'] ) : ?>
-				<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" style="display:inline">
-					<input type="hidden" name="action" value="whieda_object_cache_enable">
-					<?php wp_nonce_field( 'whieda_object_cache_enable' ); ?>
-					<?php submit_button( 'outdated' === $cache['state'] ? __( 'Обновить drop-in', 'whieda-bridge' ) : __( 'Включить объектный кеш', 'whieda-bridge' ), 'secondary', 'whieda-cache-enable', false ); ?>
-				</form>
+				<?php Whieda_Admin::action_button( 'whieda_object_cache_enable', 'outdated' === $cache['state'] ? __( 'Обновить drop-in', 'whieda-bridge' ) : __( 'Включить объектный кеш', 'whieda-bridge' ), 'whieda-cache-enable' ); ?>
 			<?php endif; ?>
 			<?php if ( 'none' !== $cache['state'] ) : ?>
-				<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" style="display:inline">
-					<input type="hidden" name="action" value="whieda_object_cache_disable">
-					<?php wp_nonce_field( 'whieda_object_cache_disable' ); ?>
-					<?php submit_button( __( 'Выключить объектный кеш', 'whieda-bridge' ), 'secondary', 'whieda-cache-disable', false ); ?>
-				</form>
+				<?php Whieda_Admin::action_button( 'whieda_object_cache_disable', __( 'Выключить объектный кеш', 'whieda-bridge' ), 'whieda-cache-disable' ); ?>
 			<?php endif; ?>
 		</p>
 	<?php endif; ?>
