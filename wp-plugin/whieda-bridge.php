@@ -33,6 +33,7 @@ require_once __DIR__ . '/includes/class-whieda-viewer-token.php';
 require_once __DIR__ . '/includes/class-whieda-viewer-relay.php';
 require_once __DIR__ . '/includes/class-whieda-autowebinar.php';
 require_once __DIR__ . '/includes/class-whieda-object-cache.php';
+require_once __DIR__ . '/includes/class-whieda-autowebinar-meta.php';
 require_once __DIR__ . '/includes/functions.php';
 require_once __DIR__ . '/includes/class-whieda-admin.php';
 require_once __DIR__ . '/includes/class-whieda-site-health.php';

@@ -48,6 +48,9 @@ final class Whieda_Plugin {
 	/** @var Whieda_Object_Cache */
 	public $object_cache;
 
+	/** @var Whieda_Autowebinar_Meta */
+	public $autowebinar_meta;
+
 	/**
 	 * The one instance.
 	 *
@@ -70,6 +73,7 @@ final class Whieda_Plugin {
 		$this->forwarder = new Whieda_Forwarder( $this->config, $this->contract, $this->client, $this->outbox, $this->breaker, $this->emitter );
 		$this->room_route = new Whieda_Room_Route( $this->config, $this->client, new Whieda_Room_Sessions() );
 		$this->object_cache = new Whieda_Object_Cache();
+		$this->autowebinar_meta = new Whieda_Autowebinar_Meta();
 	}
 
 	/**
@@ -92,6 +96,8 @@ final class Whieda_Plugin {
 		// AutoWebinar: the player shortcode; its fast paths relayed when the sidecar is not proxied.
 		( new Whieda_Autowebinar( $this->config ) )->register();
 		add_action( 'rest_api_init', array( new Whieda_Viewer_Relay( $this->client ), 'register' ) );
+		// The sidecar's autowebinar_* rows read fresh under any persistent object cache.
+		$this->autowebinar_meta->register();
 
 		// Lead scenarios: the web form hands Core new contacts; webinar starts are followed for the reminders.
 		( new Whieda_Lead_Form() )->register();
