@@ -396,8 +396,11 @@ class Stack:
                 shutil.copy(mo, languages / mo.name)
             self.wp_source_mark.write_text(self.wp_source_name + "\n")
         content = self.site / "wp-content"
-        for folder in ("plugins", "mu-plugins", "uploads"):
-            (content / folder).mkdir(exist_ok=True)
+        for folder in ("plugins", "mu-plugins", "uploads", "languages/plugins"):
+            (content / folder).mkdir(parents=True, exist_ok=True)
+        # The plugin's language pack, as translate.wordpress.org installs one (header only: its texts are
+        # Russian already). With it WordPress 6.7+ reports any translation the plugin loads too early.
+        (content / "languages" / "plugins" / "whieda-bridge-ru_RU.mo").write_bytes(empty_mo())
         shutil.chown(content, "www-data", "www-data")  # so Settings → Whieda can install the object-cache drop-in
         link(content / "plugins" / "whieda-bridge", REPO / "wp-plugin")
         link(content / "mu-plugins" / "whieda-core-standin.php", REPO / "tests/wordpress/mu-plugins/whieda-core-standin.php")
@@ -543,6 +546,15 @@ require_once ABSPATH . 'wp-settings.php';
 
 
 # ---- helpers ----------------------------------------------------------------------
+
+def empty_mo() -> bytes:
+    """A gettext .mo file with its header entry and no translations."""
+    import struct
+    header = b"Content-Type: text/plain; charset=UTF-8\nLanguage: ru_RU\n"
+    # magic, revision, 1 string, originals table at 28, translations at 36, no hash table; then "" -> header
+    return struct.pack("<7I", 0x950412DE, 0, 1, 28, 36, 0, 44) + struct.pack("<4I", 0, 44, len(header), 45) \
+        + b"\0" + header + b"\0"
+
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
