@@ -164,8 +164,9 @@ class Stack:
             env["WHIEDA_TELEGRAM_TOKEN"] = FAKE_TELEGRAM_TOKEN
             env["WHIEDA_TELEGRAM_API_BASE"] = f"{self.telegram_url}/bot"
             env["WHIEDA_TELEGRAM_TEAM_CHAT_ID"] = TEST_TEAM_CHAT
-        if self.profile.test_helpers:  # tests move the clock rather than wait
-            env.update({"WHIEDA_ATTENDANCE_GRACE_SEC": "0", "WHIEDA_TELEGRAM_TIMEOUT_SEC": "2"})
+        if self.profile.test_helpers:  # tests move the clock rather than wait, and drive the outbox replays
+            env.update({"WHIEDA_ATTENDANCE_GRACE_SEC": "0", "WHIEDA_TELEGRAM_TIMEOUT_SEC": "2",
+                        "WHIEDA_WP_REPLAY_INTERVAL_SEC": "0"})
         env.update(overrides)
         return env
 

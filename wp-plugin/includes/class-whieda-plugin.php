@@ -108,7 +108,8 @@ final class Whieda_Plugin {
 		( new Whieda_Admin_Console() )->register();
 		( new Whieda_Post_Webinar() )->register();
 
-		// The outbox: replayed by WP-Cron, `make replay` and the admin screen.
+		// The outbox: replayed by WP-Cron, `make replay`, the admin screen and when the sidecar asks.
+		add_action( 'rest_api_init', array( new Whieda_Replay_Route( $this->config, $this->forwarder, $this->outbox ), 'register' ) );
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
 		add_action( self::REPLAY_EVENT, array( $this->forwarder, 'replay' ) );
 		add_action( self::CLEANUP_EVENT, array( 'Whieda_Emit_Route', 'forget_old' ) );
