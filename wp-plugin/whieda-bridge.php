@@ -37,6 +37,7 @@ require_once __DIR__ . '/includes/class-whieda-object-cache.php';
 require_once __DIR__ . '/includes/class-whieda-autowebinar-meta.php';
 require_once __DIR__ . '/includes/functions.php';
 require_once __DIR__ . '/includes/class-whieda-admin.php';
+require_once __DIR__ . '/includes/class-whieda-health.php';
 require_once __DIR__ . '/includes/class-whieda-site-health.php';
 require_once __DIR__ . '/includes/class-whieda-token.php';
 require_once __DIR__ . '/includes/class-whieda-resolver.php';

@@ -114,12 +114,15 @@ final class Whieda_Plugin {
 		add_action( self::REPLAY_EVENT, array( $this->forwarder, 'replay' ) );
 		add_action( self::CLEANUP_EVENT, array( 'Whieda_Emit_Route', 'forget_old' ) );
 
-		// Tools → Site Health (its tests also run over REST, so not only in wp-admin).
-		( new Whieda_Site_Health( $this->config, $this->client, $this->outbox, $this->breaker ) )->register();
+		// Tools → Site Health (its tests also run over REST, so not only in wp-admin), and the notice on the
+		// plugin's screens while something stops the bridge.
+		$health = new Whieda_Health( $this->config, $this->contract, $this->client );
+		( new Whieda_Site_Health( $this->config, $this->outbox, $this->breaker, $health ) )->register();
 
 		if ( is_admin() ) {
 			( new Whieda_Admin( $this->config, $this->client, $this->outbox, $this->breaker, $this->forwarder, $this->object_cache ) )->register();
 			( new Whieda_Jobs_View() )->register();
+			$health->register();
 			add_action( 'admin_init', array( __CLASS__, 'schedule_events' ) );
 		}
 	}
@@ -152,6 +155,12 @@ final class Whieda_Plugin {
 	}
 
 	public static function activate() {
+		// Without its contract the plugin would forward nothing and refuse every emit: refuse, saying why.
+		$plugin  = self::instance();
+		$missing = ( new Whieda_Health( $plugin->config, $plugin->contract, $plugin->client ) )->contract_problem();
+		if ( null !== $missing ) {
+			wp_die( esc_html( $missing['problem'] . ' ' . $missing['fix'] ), esc_html__( 'Whieda не включён', 'whieda-bridge' ), array( 'back_link' => true ) );
+		}
 		Whieda_Schema::install();
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
 		self::schedule_events();
