@@ -4,7 +4,8 @@
  * Description:       Передаёт публичные хуки вебинаров сайдкару Whieda и выполняет в WordPress действия, которые он возвращает. Страница никогда не ждёт сайдкар: вызовы, которые не прошли, хранятся в очереди и повторяются.
  * Version:           0.1.0
  * Requires at least: 6.1
- * Requires PHP:      7.4
+ * Tested up to:      7.1
+ * Requires PHP:      8.2
  * Author:            Whieda
  * License:           GPL-2.0-or-later
  * Text Domain:       whieda-bridge
