@@ -2,7 +2,10 @@
 
 Used for actions the sidecar emits outside a forwarded call (viewer activity,
 delayed jobs). Signed like the bridge; retried while WordPress is away; the
-plugin fires each ``event_id`` once.
+plugin fires each ``event_id`` once. An emit WordPress refuses (a 4xx other than
+401, a secret to fix, and 429, a rate limit) is tried ``REFUSED_TRIES`` times, in
+case a deploy was under way, then recorded failed with WordPress's reason, so the
+emits behind it in the ordered lane go on; an operator retries it (``make jobs``).
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from . import signing
 from .jobs import Fail, Job, Retry
 from .runtime import Runtime
 
-# Answers that waiting will not change: the plugin refused the emit itself.
-PERMANENT = {400, 409, 413, 422}
+# 4xx answers that waiting may change: a wrong secret (401) and a rate limit (429).
+WAIT_ON = {401, 429}
+REFUSED_TRIES = 3
 
 
 def deliver_emit(job: Job, rt: Runtime) -> None:
@@ -30,7 +34,21 @@ def deliver_emit(job: Job, rt: Runtime) -> None:
         raise Retry(f"WordPress unreachable: {type(exc).__name__}") from None
     if answer.status_code == 200:
         return
-    reason = f"WordPress answered {answer.status_code}: {answer.text[:300]}"
-    if answer.status_code in PERMANENT:
-        raise Fail(reason)
+    status = answer.status_code
+    reason = f"WordPress answered {status}: {wordpress_reason(answer)}"
+    if 400 <= status < 500 and status not in WAIT_ON:
+        if job.attempts + 1 >= REFUSED_TRIES:
+            raise Fail(f"refused by WordPress after {job.attempts + 1} tries: {reason}")
     raise Retry(reason)
+
+
+def wordpress_reason(answer: requests.Response) -> str:
+    """The message of a WordPress REST error ({"code", "message"}), else the start of the body."""
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        code = body.get("code")
+        return f"{body['message']} ({code})" if isinstance(code, str) else body["message"]
+    return answer.text[:300]

@@ -1,14 +1,20 @@
 """Operations: ``GET /healthz`` reports the database, memcached, the queue and the worker;
-``GET /metrics`` serves Prometheus metrics."""
+``GET /metrics`` serves Prometheus metrics.
+
+For the plugin's own checks (Site Health, its admin notice) ``/healthz`` also says the schema
+version of the bridge's tables, and, when the request carries the bridge's signature headers
+(over an empty body), whether they match this sidecar's secret: a differing secret is named,
+not left to look like refused calls."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from . import metrics
+from . import metrics, signing
+from .db import rows
 
 from .web import runtime
 from .worker import last_heartbeat
@@ -23,11 +29,13 @@ def healthz():
     rt = runtime()
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     checks = {"database": {"ok": False}, "memcached": {"ok": False}, "queue": {"ok": False}, "worker": {"ok": False}}
+    schema = None
 
     try:
         def read(conn):
-            return rt.jobs.counts(conn, now), last_heartbeat(conn, rt)
-        counts, last_beat = rt.db.run(read)
+            found = rows(conn, f"SELECT version FROM {rt.config.table('whieda_schema')} WHERE component = 'sidecar'")
+            return rt.jobs.counts(conn, now), last_heartbeat(conn, rt), int(found[0]["version"]) if found else 0
+        counts, last_beat, schema = rt.db.run(read)
         checks["database"] = {"ok": True}
         checks["queue"] = {"ok": True, **counts}
         age = None if last_beat is None else round((now - last_beat).total_seconds(), 1)
@@ -44,7 +52,16 @@ def healthz():
         checks["memcached"] = {"ok": False, "error": _describe(exc)}
 
     healthy = all(check["ok"] for check in checks.values())
-    return {"status": "ok" if healthy else "degraded", "checks": checks}, 200 if healthy else 503
+    answer = {"status": "ok" if healthy else "degraded", "checks": checks}
+    if schema is not None:
+        answer["schema"] = schema
+    if request.headers.get(signing.SIGNATURE_HEADER):
+        try:
+            signing.verify(rt.config.secret, request.headers, b"", rt.config.clock_skew_sec)
+            answer["signed"] = True
+        except signing.BadSignature:
+            answer["signed"] = False
+    return answer, 200 if healthy else 503
 
 
 @bp.get("/metrics")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from . import metrics
+from . import metrics, replay
 from .db import execute, rows
 from .emits import deliver_emit
 from .jobs import DONE, FAILED, PENDING, Fail, Job, Postpone, Retry
@@ -85,6 +85,7 @@ class Worker:
 
     def run_forever(self) -> None:
         log.info("worker started", extra={"fields": {"worker_id": self.worker_id}})
+        replay.start(self.rt.config, self.stop)  # the plugin's outbox drains even on a site nobody visits
         while not self.stop.is_set():
             try:
                 self._chores()

@@ -70,9 +70,18 @@ def clean_outbox(stack):
     reset()
 
 
+def names_our_code(line: str) -> bool:
+    """A PHP log line about the plugin: its files (linked from wp-plugin/), its text domain or classes (e.g.
+    WordPress 6.7+'s "translation loading for the whieda-bridge domain was triggered too early"), the
+    stand-ins; the test probe adds the plugin as the caller of what core reports deprecated or misused."""
+    return any(mark in line for mark in ("/wp-plugin/", "/tests/wordpress/", "plugins/whieda-bridge/",
+                                         "whieda-bridge</code>", "Whieda_"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_php_notices_from_our_code(stack):
-    """Across the whole suite, PHP logs no warning, notice or error from the plugin or the stand-ins."""
+    """Across the whole suite, WordPress's debug log (WP_DEBUG + WP_DEBUG_LOG) and PHP's error log hold no
+    deprecation, notice, warning or error naming the plugin or the stand-ins."""
     logs = [stack.logs / "wordpress.log", stack.logs / "php-errors.log"]
     starts = {log: log.stat().st_size if log.exists() else 0 for log in logs}
     yield
@@ -80,8 +89,7 @@ def no_php_notices_from_our_code(stack):
     for log, start in starts.items():
         with open(log, encoding="utf-8", errors="replace") as handle:
             handle.seek(start)
-            ours += [line.strip() for line in handle
-                     if "PHP " in line and ("/wp-plugin/" in line or "/tests/wordpress/" in line)]
+            ours += [line.strip() for line in handle if "PHP " in line and names_our_code(line)]
     assert ours == [], "PHP complained about our code:\n" + "\n".join(ours[:20])
 
 

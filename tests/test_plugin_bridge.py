@@ -290,6 +290,8 @@ def test_wp_cron_runs_the_replay(stack, sidecar_down, probe, clean_outbox):
     stack.wp_eval(f"do_action( 'client_webinar_completed', {php_value(completed(97))} ); return true;")
     assert len(outbox(stack)) == 1
     stack.start_sidecar()
+    # Not due while the next PHP process runs (its shutdown would replay it): WP-Cron must be the one.
+    stack.sql(f"UPDATE {stack.table('whieda_outbox')} SET next_attempt_at = UTC_TIMESTAMP() + INTERVAL 1 HOUR")
     scheduled = stack.wp_eval("delete_option( 'whieda_breaker' ); Whieda_Plugin::schedule_events();"
                               " $next = wp_next_scheduled( 'whieda_outbox_replay' );"
                               " wp_unschedule_event( $next, 'whieda_outbox_replay' );"
@@ -302,3 +304,51 @@ def test_wp_cron_runs_the_replay(stack, sidecar_down, probe, clean_outbox):
     fired = wait_until(lambda: probe.fired("webinar_completed", mark), what="the replayed emit")
     assert fired == [[completed(97)]]
     assert outbox(stack) == []
+
+
+def replay_answers(log_path, start: int) -> list[dict]:
+    """The sidecar's log lines about asking WordPress to replay, written after ``start`` (bytes)."""
+    with open(log_path, encoding="utf-8", errors="replace") as log:
+        log.seek(start)
+        lines = [json.loads(line) for line in log if line.startswith("{") and "replay the outbox" in line]
+    return [line for line in lines if line.get("msg", line.get("message", "")) == "asked WordPress to replay the outbox"]
+
+
+def test_with_wp_cron_off_and_no_visitors_the_sidecar_has_the_outbox_replayed_when_it_comes_back(
+        stack, sidecar_down, probe, clean_outbox):
+    """The sidecar asks when it starts, and again every WHIEDA_WP_REPLAY_INTERVAL_SEC while the plugin
+    answers that calls are pending: here its first ask finds another replay holding the outbox."""
+    import MySQLdb
+    assert stack.wp_eval("return defined( 'DISABLE_WP_CRON' ) && DISABLE_WP_CRON;") is True
+    leads = list(range(120, 126))
+    stack.wp_eval("".join(f"do_action( 'client_webinar_completed', {php_value(completed(lead))} );" for lead in leads)
+                  + " return true;")
+    spooled = outbox(stack)
+    assert [json.loads(r["body"])["args"][0]["lead_id"] for r in spooled] == leads
+    mark, seq = probe.mark(), ledger_mark(stack)
+    interval = 3
+    replay_budget = stack.wp_eval("return Whieda_Forwarder::REPLAY_BUDGET;")
+    log_path = stack.logs / "sidecar.log"
+    start = log_path.stat().st_size
+    # From here on nobody visits WordPress: only the sidecar's requests reach it.
+    busy = MySQLdb.connect(host="127.0.0.1", port=stack.profile.mysql_port, user=stack.db_user,
+                           password=stack.secrets["db_password"], database=stack.db_name)
+    try:
+        with busy.cursor() as cur:
+            cur.execute("SELECT GET_LOCK(%s, 0)", (f"{stack.db_name}.{stack.table('whieda_outbox')}"[:64],))
+            assert cur.fetchone() == (1,)
+        stack.start_sidecar(WHIEDA_WP_REPLAY_INTERVAL_SEC=str(interval))
+        first = wait_until(lambda: replay_answers(log_path, start), timeout=30, what="the sidecar's first ask")[0]
+        assert first["backlog"] is True and first["delivered"] == 0
+        assert len(outbox(stack)) == len(leads)
+    finally:
+        busy.close()  # the other replay is over
+    answers = wait_until(lambda: outbox(stack) == [] and len(replay_answers(log_path, start)) >= 2
+                         and replay_answers(log_path, start), timeout=interval + replay_budget + 10,
+                         what="asked again an interval later, and the outbox drained")
+    assert answers[-1]["backlog"] is False and sum(a["delivered"] for a in answers) == len(leads)
+
+    delivered = ledger_since(stack, seq, "client_webinar_completed")
+    assert [r["event_id"] for r in delivered] == [r["event_id"] for r in spooled]  # each once, in order
+    assert [args[0]["lead_id"] for args in probe.fired("webinar_completed", mark, by_sidecar=True)] == leads
+    stack.restart_sidecar()  # back to the test stack's settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 import requests
 
 from sidecar.runtime import Runtime
-from tests.helpers import wait_until
+from tests.helpers import login, wait_until
 from tests.stack import REPO
 
 PAYLOAD = {"lead_id": 7, "webinar_id": 42, "webinar_type": "live", "session_id": "s-1", "completed_at": 1767229200}
@@ -153,14 +154,36 @@ def test_emits_wait_while_wordpress_is_away_and_arrive_in_order(stack, sidecar, 
     assert [args[0]["lead_id"] for args in probe.fired("webinar_completed", mark)] == [311, 312, 313]
 
 
-def test_a_refused_emit_is_kept_as_failed_and_does_not_block_the_lane(stack, sidecar, runtime, probe):
+def test_an_emit_wordpress_refuses_fails_after_a_few_tries_with_its_reason_and_the_rest_go_on_in_order(
+        stack, sidecar, runtime, probe):
+    """A 4xx other than 401/429 (here 422: the arity, and 404: a hook the plugin's contract does not have) is
+    tried REFUSED_TRIES times, then failed with WordPress's reason; the emits behind it go on, in order."""
+    from sidecar.emits import REFUSED_TRIES
+    from tests.test_jobs_view import cli
     mark = probe.mark()
-    bad, _ = enqueue_emit(runtime, "webinar_completed", [PAYLOAD, "one too many"])
-    good, _ = enqueue_emit(runtime, "webinar_completed", [dict(PAYLOAD, lead_id=321)])
-    wait_until(lambda: job_row(stack, good)["status"] == "done", what="the good emit")
-    failed = job_row(stack, bad)
-    assert failed["status"] == "failed" and "WordPress answered 422" in failed["last_error"]
-    assert probe.fired("webinar_completed", mark) == [[dict(PAYLOAD, lead_id=321)]]
+    first, _ = enqueue_emit(runtime, "webinar_completed", [dict(PAYLOAD, lead_id=321)])
+    arity, _ = enqueue_emit(runtime, "webinar_completed", [PAYLOAD, "one too many"])
+    second, _ = enqueue_emit(runtime, "webinar_completed", [dict(PAYLOAD, lead_id=322)])
+    unknown, _ = enqueue_emit(runtime, "webinar_vanished", [dict(PAYLOAD, lead_id=323)])
+    third, _ = enqueue_emit(runtime, "webinar_completed", [dict(PAYLOAD, lead_id=324)])
+    wait_until(lambda: job_row(stack, third)["status"] == "done", timeout=30, what="the emits behind the refused")
+    assert [args[0]["lead_id"] for args in probe.fired("webinar_completed", mark)] == [321, 322, 324]
+    for job, status, reason in ((arity, 422, "принимает 1 аргумент"), (unknown, 404, "нет в контракте")):
+        failed = job_row(stack, job)
+        assert (failed["status"], failed["attempts"]) == ("failed", REFUSED_TRIES)
+        assert f"refused by WordPress after {REFUSED_TRIES} tries: WordPress answered {status}" in failed["last_error"]
+        assert reason in failed["last_error"]  # WordPress's own message
+        listed = cli(stack)
+        line = next(line for line in listed.splitlines() if line.startswith(f"#{job} "))
+        assert "failed" in line and "emit" in line
+        assert reason in listed.split(line, 1)[1].splitlines()[1]
+    admin = login(stack.site_url, "admin", stack.secrets["admin_password"])
+    html = admin.get(stack.site_url + "/wp-admin/options-general.php?page=whieda", timeout=10).text
+    row = re.search(rf'<tr data-job="{unknown}" data-status="failed">(.*?)</tr>', html, re.S).group(1)
+    assert "Действие webinar_vanished в WordPress" in row and "нет в контракте" in row and "Повторить" in row
+    assert f"job {unknown}: queued again" in cli(stack, "--retry", str(unknown))  # an operator's retry
+    wait_until(lambda: job_row(stack, unknown)["status"] == "failed" and job_row(stack, unknown)["attempts"]
+               == REFUSED_TRIES, timeout=30, what="the retried emit refused again")
 
 
 def test_queued_jobs_survive_a_sidecar_killed_with_sigkill(stack, sidecar, runtime, probe):

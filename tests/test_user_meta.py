@@ -228,7 +228,8 @@ def test_wordpress_reads_each_write_at_once_with_or_without_the_object_cache(sta
     user = bare_user(stack)
     progress = "autowebinar_progress_percent"
     write(runtime, user, {progress: 25})
-    assert wp_meta(stack, user, [progress]) == {progress: "25"}  # and now WordPress has it cached, if it caches
+    assert wp_meta(stack, user, [progress]) == {progress: "25"}
+    stack.wp_eval(f"return get_user_meta( {user}, 'nickname', true );")  # now WordPress has it cached, if it caches
     cached = memcached(stack).get(cache_key(config, user))
     if object_cache == "memcached drop-in":
         assert cached is not None, "the drop-in's key is not the one the sidecar computes"
@@ -239,15 +240,20 @@ def test_wordpress_reads_each_write_at_once_with_or_without_the_object_cache(sta
     assert wp_meta(stack, user, [progress]) == {progress: "50"}
 
 
-def test_with_a_wrong_key_format_wordpress_would_read_stale_values(stack, config, dropin):
-    """The control for the test above: the invalidation is what keeps WordPress right."""
+def test_with_a_wrong_key_format_the_plugin_still_reads_each_write(stack, config, dropin):
+    """The sidecar's delete is only the fast path: when it misses the drop-in's key (a format it cannot
+    compute), the plugin's read of the autowebinar_* rows keeps WordPress right; without it, stale."""
     user = bare_user(stack)
     progress = "autowebinar_progress_percent"
     wrong = Runtime(Config(**{**config.__dict__, "wp_cache_key_format": "{salt}elsewhere:{group}:{key}"}))
     write(wrong, user, {progress: 25})
     assert wp_meta(stack, user, [progress]) == {progress: "25"}
+    stack.wp_eval(f"return get_user_meta( {user}, 'nickname', true );")  # cached by the drop-in
     write(wrong, user, {progress: 75})
-    assert wp_meta(stack, user, [progress]) == {progress: "25"}  # stale: the drop-in's entry was not deleted
+    assert wp_meta(stack, user, [progress]) == {progress: "75"}
+    unfiltered = stack.wp_eval(f"remove_all_filters( 'get_user_metadata' );"
+                               f" return get_user_meta( {user}, '{progress}', true );")
+    assert unfiltered == "25"  # the drop-in's entry was not deleted
     write(Runtime(config), user, {progress: 100})
     assert wp_meta(stack, user, [progress]) == {progress: "100"}
 
@@ -257,6 +263,8 @@ def test_a_delete_memcached_missed_is_retried_by_the_worker(stack, sidecar, conf
     progress = "autowebinar_progress_percent"
     write(Runtime(config), user, {progress: 25})
     assert wp_meta(stack, user, [progress]) == {progress: "25"}
+    stack.wp_eval(f"return get_user_meta( {user}, 'nickname', true );")
+    assert memcached(stack).get(cache_key(config, user)) is not None  # cached by the drop-in
     # This writer cannot reach memcached (a server that drops every connection)...
     hole = Blackhole(0, hang=False)
     try:

@@ -4,7 +4,8 @@
  * Description:       Передаёт публичные хуки вебинаров сайдкару Whieda и выполняет в WordPress действия, которые он возвращает. Страница никогда не ждёт сайдкар: вызовы, которые не прошли, хранятся в очереди и повторяются.
  * Version:           0.1.0
  * Requires at least: 6.1
- * Requires PHP:      7.4
+ * Tested up to:      7.1
+ * Requires PHP:      8.2
  * Author:            Whieda
  * License:           GPL-2.0-or-later
  * Text Domain:       whieda-bridge
@@ -28,13 +29,16 @@ require_once __DIR__ . '/includes/class-whieda-outbox.php';
 require_once __DIR__ . '/includes/class-whieda-emitter.php';
 require_once __DIR__ . '/includes/class-whieda-forwarder.php';
 require_once __DIR__ . '/includes/class-whieda-emit-route.php';
+require_once __DIR__ . '/includes/class-whieda-replay-route.php';
 require_once __DIR__ . '/includes/class-whieda-schema.php';
 require_once __DIR__ . '/includes/class-whieda-viewer-token.php';
 require_once __DIR__ . '/includes/class-whieda-viewer-relay.php';
 require_once __DIR__ . '/includes/class-whieda-autowebinar.php';
 require_once __DIR__ . '/includes/class-whieda-object-cache.php';
+require_once __DIR__ . '/includes/class-whieda-autowebinar-meta.php';
 require_once __DIR__ . '/includes/functions.php';
 require_once __DIR__ . '/includes/class-whieda-admin.php';
+require_once __DIR__ . '/includes/class-whieda-health.php';
 require_once __DIR__ . '/includes/class-whieda-site-health.php';
 require_once __DIR__ . '/includes/class-whieda-token.php';
 require_once __DIR__ . '/includes/class-whieda-resolver.php';

@@ -1,9 +1,12 @@
-"""Coherence with WordPress's persistent object cache (memcached).
+"""The fast path of coherence with WordPress's persistent object cache (memcached).
 
 WordPress caches all of a user's meta under one entry, group ``user_meta``,
-key = the user id. After we commit a write, we delete that entry, so the next
-``get_user_meta()`` reads the database. The entry's memcached key is built with
-the site's drop-in format (``WHIEDA_WP_CACHE_KEY_FORMAT``, ``WHIEDA_WP_CACHE_SALT``).
+key = the user id. The plugin owns coherence: under any drop-in it reads the
+``autowebinar_*`` rows from the database (class-whieda-autowebinar-meta.php).
+After we commit a write we also delete that entry, so WordPress's other readers
+of it (``wp_cache_get``) see it too, where we know its key: the site's drop-in
+format (``WHIEDA_WP_CACHE_KEY_FORMAT``, ``WHIEDA_WP_CACHE_SALT``; by default the
+plugin's drop-in). With a drop-in of another key shape the delete finds nothing.
 
 The delete goes to every server of ``WHIEDA_MEMCACHED``: PHP's Memcached
 extension and pymemcache spread keys over servers differently, so asking "the

@@ -16,6 +16,7 @@ from pathlib import Path
 import requests
 
 from tests.stack import Stack
+from tests.bench.meta_reads import bench_meta_reads
 from tests.bench.viewer import bench_viewer_progress
 
 N = int(os.environ.get("WHIEDA_BENCH_N", "400"))
@@ -162,7 +163,7 @@ def bench_room_state(stack: Stack) -> None:
     print("  goal: the fast path >= 50x the WordPress REST route")
 
 
-SECTIONS = [bench_forwarding, bench_room_state, bench_viewer_progress]
+SECTIONS = [bench_forwarding, bench_room_state, bench_viewer_progress, bench_meta_reads]
 
 
 def main() -> None:

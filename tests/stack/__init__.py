@@ -27,8 +27,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-WORDPRESS_SOURCE = Path("/usr/share/wordpress")
+DEBIAN_WORDPRESS = Path("/usr/share/wordpress")  # 6.1, the oldest WordPress the plugin supports
+PEERS = REPO.parent / "shared" / "peers"  # real software to test against, never copied into the repository
+WORDPRESS_TARBALLS = {"7.1": PEERS / "wordpress-7.1.0.tar.xz"}
 RESULT_MARK = "__WHIEDA_RESULT__"
+# The object-cache drop-ins a site may run, each installed unmodified from where it lives (peers: read,
+# never copied into the repository), and the shape of the $memcached_servers global the peers read.
+OBJECT_CACHES = {
+    "whieda": (REPO / "wp-plugin" / "dropins" / "object-cache.php", None),
+    "automattic": (PEERS / "object-cache" / "automattic-wp-memcached.php", "array('127.0.0.1:{port}')"),
+    "humanmade": (PEERS / "object-cache" / "humanmade-pecl-memcached.php", "array(array('127.0.0.1', {port}))"),
+}
+OBJECT_CACHE_SERVERS = "whieda-object-cache-servers.php"
 FAKE_TELEGRAM_TOKEN = "123456:local-fake-bot-api"
 TEST_TEAM_CHAT = "-1009000000001"  # the team chat on the fake Bot API (new-lead notices)
 
@@ -60,6 +70,40 @@ def profile(name: str) -> Profile:
     raise SystemExit(f"unknown profile {name!r}: use one of {', '.join(PROFILES)}")
 
 
+def wordpress_source_name() -> str:
+    """WHIEDA_WP_SOURCE: ``debian`` (6.1), ``7.1`` (the current release, from ../shared/peers) or a
+    folder holding an unpacked WordPress. Unset: 7.1 where its tarball is, else Debian's."""
+    chosen = os.environ.get("WHIEDA_WP_SOURCE", "").strip()
+    if chosen:
+        return chosen
+    return "7.1" if WORDPRESS_TARBALLS["7.1"].is_file() else "debian"
+
+
+def wordpress_source(name: str) -> Path:
+    """The folder of WordPress files a stack's site is copied from (a tarball is unpacked once, under .stack/)."""
+    if name == "debian":
+        if not (DEBIAN_WORDPRESS / "wp-settings.php").is_file():
+            raise SystemExit("Debian's wordpress package is not installed: run `make deps`")
+        return DEBIAN_WORDPRESS
+    if name in WORDPRESS_TARBALLS:
+        tarball = WORDPRESS_TARBALLS[name]
+        unpacked = REPO / ".stack" / f"wordpress-{name}"
+        if not (unpacked / "wordpress" / "wp-settings.php").is_file():
+            if not tarball.is_file():
+                raise SystemExit(f"WHIEDA_WP_SOURCE={name}: {tarball} is missing (or use WHIEDA_WP_SOURCE=debian)")
+            shutil.rmtree(unpacked, ignore_errors=True)
+            partial = unpacked.with_name(unpacked.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir(parents=True)
+            subprocess.run(["tar", "-xJf", str(tarball), "-C", str(partial)], check=True)
+            partial.rename(unpacked)
+        return unpacked / "wordpress"
+    folder = Path(name).expanduser().resolve()
+    if not (folder / "wp-settings.php").is_file():
+        raise SystemExit(f"WHIEDA_WP_SOURCE={name}: not debian, 7.1 nor a folder with WordPress's wp-settings.php")
+    return folder
+
+
 def php_fpm_binary() -> str:
     found = sorted(Path("/usr/sbin").glob("php-fpm*"))
     if not found:
@@ -76,6 +120,7 @@ class Stack:
         self.run_dir = self.root / "run"
         self.mysql_dir = self.root / "mysql"
         self.secrets = self._secrets()
+        self.wp_source_name = wordpress_source_name()
 
     # ---- addresses and settings -------------------------------------------------
 
@@ -119,8 +164,9 @@ class Stack:
             env["WHIEDA_TELEGRAM_TOKEN"] = FAKE_TELEGRAM_TOKEN
             env["WHIEDA_TELEGRAM_API_BASE"] = f"{self.telegram_url}/bot"
             env["WHIEDA_TELEGRAM_TEAM_CHAT_ID"] = TEST_TEAM_CHAT
-        if self.profile.test_helpers:  # tests move the clock rather than wait
-            env.update({"WHIEDA_ATTENDANCE_GRACE_SEC": "0", "WHIEDA_TELEGRAM_TIMEOUT_SEC": "2"})
+        if self.profile.test_helpers:  # tests move the clock rather than wait, and drive the outbox replays
+            env.update({"WHIEDA_ATTENDANCE_GRACE_SEC": "0", "WHIEDA_TELEGRAM_TIMEOUT_SEC": "2",
+                        "WHIEDA_WP_REPLAY_INTERVAL_SEC": "0"})
         env.update(overrides)
         return env
 
@@ -164,6 +210,7 @@ class Stack:
             shutil.chown(writable, "www-data", "www-data")
         self.start_mysql()
         self.start_memcached()
+        self.switch_wordpress_source()
         self.install_site_files()
         self.start_web()
         self.setup_wordpress()
@@ -312,19 +359,49 @@ class Stack:
 
     # ---- WordPress ----------------------------------------------------------------
 
+    @property
+    def wp_source_mark(self) -> Path:
+        return self.root / "wp-source"
+
+    def switch_wordpress_source(self) -> None:
+        """A site made from another WordPress source is replaced, database included: a WordPress never
+        runs on a database another version upgraded, so switching WHIEDA_WP_SOURCE back and forth is safe."""
+        made_from = self.wp_source_mark.read_text().strip() if self.wp_source_mark.exists() else None
+        if made_from is None and (self.site / "wp-settings.php").exists():
+            made_from = "debian"  # a site made before the stack could choose
+        if made_from in (None, self.wp_source_name):
+            return
+        print(f"WordPress source changed ({made_from} -> {self.wp_source_name}): a new site and database",
+              file=sys.stderr)
+        for name in ("sidecar", "nginx", "php-fpm"):
+            self.stop(name)
+        shutil.rmtree(self.site, ignore_errors=True)
+        self.mysql_root(f"DROP DATABASE IF EXISTS `{self.db_name}`;"
+                        f"CREATE DATABASE `{self.db_name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;")
+        self.flush_memcached()  # nothing the old site cached may be read by the new one
+
+    def flush_memcached(self) -> None:
+        with socket.create_connection(("127.0.0.1", self.profile.memcached_port), timeout=2) as sock:
+            sock.sendall(b"flush_all\r\n")
+            sock.recv(64)
+
     def install_site_files(self) -> None:
         if not (self.site / "wp-settings.php").exists():
-            if not WORDPRESS_SOURCE.is_dir():
-                raise SystemExit("Debian's wordpress package is not installed: run `make deps`")
-            shutil.copytree(WORDPRESS_SOURCE, self.site, symlinks=False,
+            source = wordpress_source(self.wp_source_name)
+            shutil.copytree(source, self.site, symlinks=False,
                             ignore=shutil.ignore_patterns("wp-config.php", ".htaccess", "languages", "akismet"))
+            # Russian translations of WordPress: Debian's (6.1), which the current release reads too.
             languages = self.site / "wp-content" / "languages"
             languages.mkdir(parents=True, exist_ok=True)
-            for mo in (WORDPRESS_SOURCE / "wp-content" / "languages").glob("*ru_RU.mo"):
+            for mo in (DEBIAN_WORDPRESS / "wp-content" / "languages").glob("*ru_RU.mo"):
                 shutil.copy(mo, languages / mo.name)
+            self.wp_source_mark.write_text(self.wp_source_name + "\n")
         content = self.site / "wp-content"
-        for folder in ("plugins", "mu-plugins", "uploads"):
-            (content / folder).mkdir(exist_ok=True)
+        for folder in ("plugins", "mu-plugins", "uploads", "languages/plugins"):
+            (content / folder).mkdir(parents=True, exist_ok=True)
+        # The plugin's language pack, as translate.wordpress.org installs one (header only: its texts are
+        # Russian already). With it WordPress 6.7+ reports any translation the plugin loads too early.
+        (content / "languages" / "plugins" / "whieda-bridge-ru_RU.mo").write_bytes(empty_mo())
         shutil.chown(content, "www-data", "www-data")  # so Settings → Whieda can install the object-cache drop-in
         link(content / "plugins" / "whieda-bridge", REPO / "wp-plugin")
         link(content / "mu-plugins" / "whieda-core-standin.php", REPO / "tests/wordpress/mu-plugins/whieda-core-standin.php")
@@ -365,11 +442,32 @@ define('WHIEDA_SECRET', '{self.secrets['whieda_secret']}');
 define('WHIEDA_PUBLIC_API_BASE', '/whieda-api');
 define('WHIEDA_MEMCACHED', '127.0.0.1:{p.memcached_port}');
 define('WP_CACHE_KEY_SALT', '{self.cache_salt}');
+// A peer's object-cache drop-in (install_object_cache) reads its servers from a global, in its own shape.
+if (is_file(__DIR__ . '/wp-content/{OBJECT_CACHE_SERVERS}')) {{
+    require __DIR__ . '/wp-content/{OBJECT_CACHE_SERVERS}';
+}}
 {test_only}if (!defined('ABSPATH')) {{
     define('ABSPATH', __DIR__ . '/');
 }}
 require_once ABSPATH . 'wp-settings.php';
 """
+
+    def install_object_cache(self, name: str) -> None:
+        """wp-content/object-cache.php: one of OBJECT_CACHES, written beside and renamed (no request loads
+        half a file), with memcached emptied as the object-cache plugins do on install."""
+        source, servers = OBJECT_CACHES[name]
+        content = self.site / "wp-content"
+        if servers:
+            (content / OBJECT_CACHE_SERVERS).write_text(
+                f"<?php\n$memcached_servers = {servers.format(port=self.profile.memcached_port)};\n")
+        partial = content / "object-cache.php.partial"
+        shutil.copyfile(source, partial)
+        partial.rename(content / "object-cache.php")
+        self.flush_memcached()
+
+    def remove_object_cache(self) -> None:
+        for name in ("object-cache.php", OBJECT_CACHE_SERVERS):
+            (self.site / "wp-content" / name).unlink(missing_ok=True)
 
     def start_web(self) -> None:
         fpm_conf = self.run_dir / "php-fpm.conf"
@@ -449,6 +547,15 @@ require_once ABSPATH . 'wp-settings.php';
 
 
 # ---- helpers ----------------------------------------------------------------------
+
+def empty_mo() -> bytes:
+    """A gettext .mo file with its header entry and no translations."""
+    import struct
+    header = b"Content-Type: text/plain; charset=UTF-8\nLanguage: ru_RU\n"
+    # magic, revision, 1 string, originals table at 28, translations at 36, no hash table; then "" -> header
+    return struct.pack("<7I", 0x950412DE, 0, 1, 28, 36, 0, 44) + struct.pack("<4I", 0, 44, len(header), 45) \
+        + b"\0" + header + b"\0"
+
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:

@@ -7,6 +7,8 @@ packages=(
   # WordPress 6.1 from Debian, served by nginx + php-fpm
   wordpress wordpress-l10n wordpress-theme-twentytwentythree
   nginx php-fpm php-cli php-mysql php-curl php-memcached php-mbstring php-xml
+  # the peers' object-cache drop-ins (../shared/peers/object-cache): Automattic's needs memcache
+  php-memcache
   # the database and the object cache
   mariadb-server mariadb-client memcached
   # the sidecar's virtualenv (mysqlclient builds against libmariadb)

@@ -20,22 +20,49 @@ class Whieda_Contract {
 	/** @var array<string, string[]> Inbound hooks (in, both) => argument names. */
 	private $inbound = array();
 
+	/** @var string The contracts/ folder read. */
+	private $dir;
+
+	/** @var string[] Files of the folder that could not be read or are not a hook's contract. */
+	private $broken = array();
+
 	/**
 	 * @param string $dir The contracts/ folder.
 	 */
 	public function __construct( $dir ) {
+		$this->dir = (string) $dir;
 		foreach ( (array) glob( $dir . '/hooks/*.json' ) as $file ) {
-			$doc = json_decode( (string) file_get_contents( $file ), true ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_get_contents_file_get_contents -- a local file.
-			if ( is_array( $doc ) && isset( $doc['title'], $doc['x-direction'], $doc['x-args'] ) ) {
-				$this->hooks[ $doc['title'] ] = array(
-					'direction' => $doc['x-direction'],
-					'args'      => $doc['x-args'],
-				);
-				if ( 'out' !== $doc['x-direction'] ) {
-					$this->inbound[ $doc['title'] ] = $doc['x-args'];
-				}
+			$text = is_readable( $file ) ? file_get_contents( $file ) : false; // phpcs:ignore WordPress.WP.AlternativeFunctions.file_get_contents_file_get_contents -- a local file.
+			$doc  = false === $text ? null : json_decode( $text, true );
+			if ( ! is_array( $doc ) || ! isset( $doc['title'], $doc['x-direction'], $doc['x-args'] ) ) {
+				$this->broken[] = basename( $file );
+				continue;
+			}
+			$this->hooks[ $doc['title'] ] = array(
+				'direction' => $doc['x-direction'],
+				'args'      => $doc['x-args'],
+			);
+			if ( 'out' !== $doc['x-direction'] ) {
+				$this->inbound[ $doc['title'] ] = $doc['x-args'];
 			}
 		}
+	}
+
+	/**
+	 * What is wrong with the contract, for the admin (the plugin forwards and fires nothing without it).
+	 *
+	 * @return string '' when every hook file was read.
+	 */
+	public function problem() {
+		if ( array() !== $this->broken ) {
+			/* translators: 1: file names, 2: folder. */
+			return sprintf( __( 'файлы контракта не читаются или повреждены: %1$s (в %2$s)', 'whieda-bridge' ), implode( ', ', $this->broken ), $this->dir );
+		}
+		if ( array() === $this->hooks ) {
+			/* translators: %s: folder. */
+			return sprintf( __( 'нет папки контракта хуков %s (или в ней нет файлов hooks/*.json)', 'whieda-bridge' ), $this->dir );
+		}
+		return '';
 	}
 
 	/**

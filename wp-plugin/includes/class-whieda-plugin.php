@@ -48,6 +48,9 @@ final class Whieda_Plugin {
 	/** @var Whieda_Object_Cache */
 	public $object_cache;
 
+	/** @var Whieda_Autowebinar_Meta */
+	public $autowebinar_meta;
+
 	/**
 	 * The one instance.
 	 *
@@ -70,6 +73,7 @@ final class Whieda_Plugin {
 		$this->forwarder = new Whieda_Forwarder( $this->config, $this->contract, $this->client, $this->outbox, $this->breaker, $this->emitter );
 		$this->room_route = new Whieda_Room_Route( $this->config, $this->client, new Whieda_Room_Sessions() );
 		$this->object_cache = new Whieda_Object_Cache();
+		$this->autowebinar_meta = new Whieda_Autowebinar_Meta();
 	}
 
 	/**
@@ -92,6 +96,8 @@ final class Whieda_Plugin {
 		// AutoWebinar: the player shortcode; its fast paths relayed when the sidecar is not proxied.
 		( new Whieda_Autowebinar( $this->config ) )->register();
 		add_action( 'rest_api_init', array( new Whieda_Viewer_Relay( $this->client ), 'register' ) );
+		// The sidecar's autowebinar_* rows read fresh under any persistent object cache.
+		$this->autowebinar_meta->register();
 
 		// Lead scenarios: the web form hands Core new contacts; webinar starts are followed for the reminders.
 		( new Whieda_Lead_Form() )->register();
@@ -102,17 +108,21 @@ final class Whieda_Plugin {
 		( new Whieda_Admin_Console() )->register();
 		( new Whieda_Post_Webinar() )->register();
 
-		// The outbox: replayed by WP-Cron, `make replay` and the admin screen.
+		// The outbox: replayed by WP-Cron, `make replay`, the admin screen and when the sidecar asks.
+		add_action( 'rest_api_init', array( new Whieda_Replay_Route( $this->config, $this->forwarder, $this->outbox ), 'register' ) );
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
 		add_action( self::REPLAY_EVENT, array( $this->forwarder, 'replay' ) );
 		add_action( self::CLEANUP_EVENT, array( 'Whieda_Emit_Route', 'forget_old' ) );
 
-		// Tools → Site Health (its tests also run over REST, so not only in wp-admin).
-		( new Whieda_Site_Health( $this->config, $this->client, $this->outbox, $this->breaker ) )->register();
+		// Tools → Site Health (its tests also run over REST, so not only in wp-admin), and the notice on the
+		// plugin's screens while something stops the bridge.
+		$health = new Whieda_Health( $this->config, $this->contract, $this->client );
+		( new Whieda_Site_Health( $this->config, $this->outbox, $this->breaker, $health ) )->register();
 
 		if ( is_admin() ) {
 			( new Whieda_Admin( $this->config, $this->client, $this->outbox, $this->breaker, $this->forwarder, $this->object_cache ) )->register();
 			( new Whieda_Jobs_View() )->register();
+			$health->register();
 			add_action( 'admin_init', array( __CLASS__, 'schedule_events' ) );
 		}
 	}
@@ -145,6 +155,12 @@ final class Whieda_Plugin {
 	}
 
 	public static function activate() {
+		// Without its contract the plugin would forward nothing and refuse every emit: refuse, saying why.
+		$plugin  = self::instance();
+		$missing = ( new Whieda_Health( $plugin->config, $plugin->contract, $plugin->client ) )->contract_problem();
+		if ( null !== $missing ) {
+			wp_die( esc_html( $missing['problem'] . ' ' . $missing['fix'] ), esc_html__( 'Whieda не включён', 'whieda-bridge' ), array( 'back_link' => true ) );
+		}
 		Whieda_Schema::install();
 		add_filter( 'cron_schedules', array( __CLASS__, 'cron_schedules' ) );
 		self::schedule_events();

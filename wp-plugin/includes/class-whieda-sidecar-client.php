@@ -90,12 +90,14 @@ class Whieda_Sidecar_Client {
 	}
 
 	/**
-	 * The sidecar's /healthz, for the admin screen.
+	 * The sidecar's /healthz, for the admin screen. Signed (an empty body), so the answer's
+	 * `signed` says whether the two secrets match.
 	 *
 	 * @return array{ok: bool, status: int, data: array|null, error: string}
 	 */
 	public function health() {
-		$response = $this->request( 'GET', '/healthz', array( 'timeout' => 2 ) );
+		$signer   = new Whieda_Signer( $this->config->secret() );
+		$response = $this->request( 'GET', '/healthz', array( 'timeout' => 2, 'headers' => $signer->headers( '' ) ) );
 		if ( is_wp_error( $response ) ) {
 			return array( 'ok' => false, 'status' => 0, 'data' => null, 'error' => $response->get_error_message() );
 		}

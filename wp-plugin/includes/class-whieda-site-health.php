@@ -18,20 +18,20 @@ class Whieda_Site_Health {
 	/** @var Whieda_Config */
 	private $config;
 
-	/** @var Whieda_Sidecar_Client */
-	private $client;
-
 	/** @var Whieda_Outbox */
 	private $outbox;
 
 	/** @var Whieda_Breaker */
 	private $breaker;
 
-	public function __construct( Whieda_Config $config, Whieda_Sidecar_Client $client, Whieda_Outbox $outbox, Whieda_Breaker $breaker ) {
+	/** @var Whieda_Health */
+	private $health;
+
+	public function __construct( Whieda_Config $config, Whieda_Outbox $outbox, Whieda_Breaker $breaker, Whieda_Health $health ) {
 		$this->config  = $config;
-		$this->client  = $client;
 		$this->outbox  = $outbox;
 		$this->breaker = $breaker;
+		$this->health  = $health;
 	}
 
 	public function register() {
@@ -55,12 +55,17 @@ class Whieda_Site_Health {
 		return $tests;
 	}
 
-	/** @return array A Site Health result. */
+	/** @return array A Site Health result: critical, naming the fix, while anything stops the bridge. */
 	public function test_sidecar() {
-		if ( ! $this->config->is_configured() ) {
-			return $this->result( 'whieda_sidecar', 'critical', __( 'Сайдкар Whieda не настроен', 'whieda-bridge' ), __( 'Укажите адрес сайдкара и общий секрет в wp-config.php или в Настройки → Whieda.', 'whieda-bridge' ) );
+		$problems = $this->health->problems();
+		if ( array() !== $problems ) {
+			$said = array();
+			foreach ( $problems as $problem ) {
+				$said[] = $problem['problem'] . ' ' . $problem['fix'];
+			}
+			return $this->result( 'whieda_sidecar', 'critical', $problems[0]['problem'], $said );
 		}
-		$health = $this->client->health();
+		$health = $this->health->sidecar();
 		if ( $health['ok'] ) {
 			return $this->result( 'whieda_sidecar', 'good', __( 'Сайдкар Whieda работает', 'whieda-bridge' ), __( 'База данных, memcached, очередь заданий и фоновый обработчик в порядке.', 'whieda-bridge' ) );
 		}
@@ -70,7 +75,7 @@ class Whieda_Site_Health {
 				$failing[] = $name . ( empty( $check['error'] ) ? '' : ': ' . $check['error'] );
 			}
 		}
-		$why = $failing ? implode( '; ', $failing ) : $health['error'];
+		$why = $failing ? implode( '; ', $failing ) : 'HTTP ' . $health['status'];
 		/* translators: %s: what failed. */
 		return $this->result( 'whieda_sidecar', 'critical', __( 'Сайдкар Whieda недоступен или неисправен', 'whieda-bridge' ), sprintf( __( 'Вызовы сохраняются в очередь и будут доставлены, когда сайдкар вернётся. Причина: %s', 'whieda-bridge' ), $why ) );
 	}
@@ -109,6 +114,13 @@ class Whieda_Site_Health {
 		return $info;
 	}
 
+	/**
+	 * @param string          $test        Test id.
+	 * @param string          $status      good, recommended or critical.
+	 * @param string          $label       The headline.
+	 * @param string|string[] $description One paragraph or several.
+	 * @return array
+	 */
 	private function result( $test, $status, $label, $description ) {
 		return array(
 			'test'        => $test,
@@ -118,7 +130,7 @@ class Whieda_Site_Health {
 				'label' => __( 'Whieda', 'whieda-bridge' ),
 				'color' => 'good' === $status ? 'blue' : 'red',
 			),
-			'description' => '<p>' . esc_html( $description ) . '</p>',
+			'description' => '<p>' . implode( '</p><p>', array_map( 'esc_html', (array) $description ) ) . '</p>',
 			'actions'     => sprintf( '<p><a href="%s">%s</a></p>', esc_url( admin_url( 'options-general.php?page=whieda' ) ), esc_html__( 'Настройки Whieda', 'whieda-bridge' ) ),
 		);
 	}

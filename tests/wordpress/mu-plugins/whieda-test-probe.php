@@ -107,3 +107,22 @@ add_action(
 		wp_send_json( array( 'ok' => true ) );
 	}
 );
+
+/*
+ * WordPress reports a deprecated function, argument, hook or file and a function "called incorrectly"
+ * from inside core (its message names core's file, not the caller). When the caller is the plugin, say
+ * so in the debug log, so the suite's check of the log (tests/conftest.py) finds it.
+ */
+foreach ( array( 'deprecated_function_run', 'deprecated_argument_run', 'deprecated_hook_run', 'deprecated_file_included', 'doing_it_wrong_run' ) as $whieda_reported ) {
+	add_action(
+		$whieda_reported,
+		function ( $what ) use ( $whieda_reported ) {
+			foreach ( debug_backtrace( DEBUG_BACKTRACE_IGNORE_ARGS ) as $frame ) { // phpcs:ignore WordPress.PHP.DevelopmentFunctions
+				if ( isset( $frame['file'] ) && false !== strpos( $frame['file'], '/wp-plugin/' ) ) {
+					error_log( sprintf( 'PHP Notice:  %s of %s, called by the plugin in %s on line %d', $whieda_reported, is_string( $what ) ? $what : '?', $frame['file'], $frame['line'] ) ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions
+					return;
+				}
+			}
+		}
+	);
+}
