@@ -15,7 +15,9 @@ defined( 'ABSPATH' ) || exit;
  * assets/js/whieda-pages.js turns each state into the page: before the start, on air, and after
  * the stop the post-webinar screens (class-whieda-post-webinar.php).
  *
- * The webinar: the shortcode's `webinar` attribute, else ?webinar=ID, else the one on air, else the next.
+ * The webinar: the shortcode's `webinar` attribute, else ?webinar=ID, else the one on air, else the
+ * person's own that ended in the last day (so a reload after the stop still shows its screens), else the next.
+ * A logged-in person without a lead is sent to the lead form (filter `whieda_lead_form_url`).
  */
 class Whieda_Room_Page {
 
@@ -48,13 +50,19 @@ class Whieda_Room_Page {
 			'room'      => null,
 			'login_url' => wp_login_url( add_query_arg( array() ) ),
 			'schedule'  => home_url( '/webinars/' ),
+			/**
+			 * Filters where a logged-in person without a lead is sent to get one (the page with [whieda_lead_form]).
+			 *
+			 * @param string $url Default: /lead/ on this site.
+			 */
+			'lead_form' => (string) apply_filters( 'whieda_lead_form_url', home_url( '/lead/' ) ),
 		);
 		if ( ! is_user_logged_in() ) {
 			$view['state'] = 'login';
 		} elseif ( ! Whieda_Room_Route::current_lead_id() ) {
 			$view['state'] = 'no_lead';
 		} else {
-			$webinar = Whieda_Webinar_View::get( $webinar_id ? $webinar_id : Whieda_Webinar_View::current_id() );
+			$webinar = Whieda_Webinar_View::get( $webinar_id ? $webinar_id : Whieda_Webinar_View::current_id( Whieda_Room_Route::current_lead_id() ) );
 			if ( ! $webinar || 'publish' !== $webinar['post_status'] || 'live' !== $webinar['webinar_type'] ) {
 				$view['state'] = 'none';
 			} else {
