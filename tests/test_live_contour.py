@@ -67,6 +67,7 @@ def test_the_mvp_happy_path(stack, sidecar, probe, telegram):
     assert "Анна Смирнова" in notice and "посетил" in notice and "Как начать своё дело" in notice
     follow_up, = telegram.wait_delivered(lead_chat, 1)
     assert "спасибо, что были с нами" in follow_up
+    assert f"в комнате вебинара: {stack.site_url}/account/webinar_room/?webinar={webinar}" in follow_up  # the room, not the post
 
     # The webinar stops: the registered lead who never came is classified not_attended, and offered the recording.
     set_status(stack, webinar, "stop")

@@ -84,7 +84,8 @@ class Whieda_Resolver {
 		$meta    = Whieda_Webinar_View::META;
 		$details = array(
 			'title'         => $post->post_title,
-			'url'           => (string) get_permalink( $post ),
+			// Live: the room (the messages say «ссылка на комнату»); a recording: its page.
+			'url'           => 'auto' === get_post_meta( $post->ID, $meta['webinar_type'], true ) ? (string) get_permalink( $post ) : Whieda_Room_Page::url( $post->ID ),
 			'recording_url' => (string) get_post_meta( $post->ID, $meta['recording_url'], true ),
 			'stream_type'   => (string) get_post_meta( $post->ID, $meta['stream_type'], true ),
 			'cta_label'     => (string) get_post_meta( $post->ID, $meta['cta_label'], true ),

@@ -34,6 +34,22 @@ class Whieda_Room_Page {
 	}
 
 	/**
+	 * Where a live webinar's room is: the messages' links (reminders, follow-ups) and the schedule's.
+	 *
+	 * @param int $webinar_id The webinar_event.
+	 * @return string
+	 */
+	public static function url( $webinar_id ) {
+		/**
+		 * Filters the page of a webinar's live room (the page with [whieda_live_room]).
+		 *
+		 * @param string $url        Default: /account/webinar_room/?webinar=ID on this site.
+		 * @param int    $webinar_id The webinar.
+		 */
+		return (string) apply_filters( 'whieda_room_url', add_query_arg( 'webinar', absint( $webinar_id ), home_url( '/account/webinar_room/' ) ), absint( $webinar_id ) );
+	}
+
+	/**
 	 * @param array|string $atts Shortcode attributes: webinar.
 	 * @return string
 	 */

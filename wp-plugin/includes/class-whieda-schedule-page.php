@@ -58,7 +58,6 @@ class Whieda_Schedule_Page {
 			'lead_id'    => Whieda_Room_Route::current_lead_id(),
 			'signup_url' => self::signup_url(),
 			'login_url'  => wp_login_url( get_permalink() ? get_permalink() : home_url( '/webinars/' ) ),
-			'room_url'   => home_url( '/account/webinar_room/' ),
 			'action_url' => admin_url( 'admin-post.php' ),
 			'just_done'  => isset( $_GET['whieda_registered'] ) ? absint( $_GET['whieda_registered'] ) : 0, // phpcs:ignore WordPress.Security.NonceVerification
 			'user_id'    => get_current_user_id(),

@@ -28,7 +28,7 @@ defined( 'ABSPATH' ) || exit;
 				$registered = Whieda_Schedule_Page::is_registered( $view['user_id'], $webinar['id'] );
 				$when       = Whieda_Webinar_View::when( $webinar );
 				$on_air     = 'live' === $kind && 'live' === Whieda_Room_Route::read_state( $webinar['id'] )['status'];
-				$room_link  = add_query_arg( 'webinar', $webinar['id'], $view['room_url'] );
+				$room_link  = Whieda_Room_Page::url( $webinar['id'] );
 				?>
 				<li class="whieda-card whieda-card--<?php echo esc_attr( $kind ); ?><?php echo $on_air ? ' whieda-card--now' : ''; ?>" id="whieda-webinar-<?php echo esc_attr( (string) $webinar['id'] ); ?>">
 					<?php if ( '' !== $webinar['poster'] ) : ?>
