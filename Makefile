@@ -61,7 +61,7 @@ mo:                      ## builds each .mo from its .po (generated, not committ
 dist: mo                 ## dist/whieda-bridge.zip: the plugin with its copy of contracts/ and its built translations
 	rm -rf dist/whieda-bridge && mkdir -p dist
 	cp -r wp-plugin dist/whieda-bridge && cp -r contracts dist/whieda-bridge/contracts
-	cd dist && rm -f whieda-bridge.zip && $(PY) -m zipfile -c whieda-bridge.zip whieda-bridge
+	cd dist && rm -f whieda-bridge.zip && $(CURDIR)/$(PY) -m zipfile -c whieda-bridge.zip whieda-bridge
 	@echo dist/whieda-bridge.zip
 
 install:                 ## the sidecar as a system service: PREFIX=/opt/whieda ETC=/etc/whieda (see README, Deployment)

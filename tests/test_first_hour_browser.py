@@ -266,6 +266,8 @@ def test_after_the_stop_the_room_and_the_schedule_keep_the_webinar_and_the_recor
         page.goto(stack.site_url + "/account/webinar_room/")
         screen = page.locator(".whieda-after__screen[data-step='1']")
         assert screen.is_visible() and "Вебинар завершён" in screen.inner_text()
+        # Thanks for being there only to who was there.
+        assert ("Спасибо, что были с нами" in screen.inner_text()) is (lead == came)
         assert page.locator(".whieda-room__title").inner_text().startswith("Прошедший эфир")
         page.click(".whieda-after__screen[data-step='1'] .whieda-after__next")
         second = page.inner_text(".whieda-after__screen[data-step='2']")

@@ -91,8 +91,7 @@ class Whieda_Post_Webinar {
 		$screens = array(
 			array(
 				'title' => __( 'Вебинар завершён', 'whieda-bridge' ),
-				/* translators: %s: the webinar's title. */
-				'text'  => '' !== $title ? sprintf( __( 'Спасибо, что были с нами! «%s» подошёл к концу.', 'whieda-bridge' ), $title ) : __( 'Спасибо, что были с нами! Вебинар подошёл к концу.', 'whieda-bridge' ),
+				'text'  => self::end_text( $title, $route ),
 				'links' => array(),
 			),
 			array(
@@ -124,6 +123,22 @@ class Whieda_Post_Webinar {
 	 */
 	public static function render( $screens, $shown = false ) {
 		require WHIEDA_BRIDGE_DIR . '/templates/post-webinar.php';
+	}
+
+	/**
+	 * Screen 1's words: thanks for being there only to those who were (not_attended: the end, said plainly).
+	 *
+	 * @param string $title The webinar's title.
+	 * @param string $route attended | not_attended | ''.
+	 * @return string
+	 */
+	private static function end_text( $title, $route ) {
+		if ( 'not_attended' === $route ) {
+			/* translators: %s: the webinar's title. */
+			return '' !== $title ? sprintf( __( 'Эфир «%s» уже закончился.', 'whieda-bridge' ), $title ) : __( 'Этот эфир уже закончился.', 'whieda-bridge' );
+		}
+		/* translators: %s: the webinar's title. */
+		return '' !== $title ? sprintf( __( 'Спасибо, что были с нами! «%s» подошёл к концу.', 'whieda-bridge' ), $title ) : __( 'Спасибо, что были с нами! Вебинар подошёл к концу.', 'whieda-bridge' );
 	}
 
 	private static function link( $label, $url, $primary ) {

@@ -165,7 +165,8 @@ add_filter(
 			. '<p class="whieda-lead-form__field"><label for="su-name">Имя</label><input id="su-name" name="su_name" required value="' . $value( 'su_name' ) . '"></p>'
 			. '<p class="whieda-lead-form__field"><label for="su-email">Электронная почта</label><input id="su-email" name="su_email" type="email" required value="' . $value( 'su_email' ) . '"></p>'
 			. '<p class="whieda-lead-form__field"><label for="su-pass">Пароль (не короче 8 символов)</label><input id="su-pass" name="su_pass" type="password" required minlength="8"></p>'
-			. '<p><button type="submit" class="whieda-button">Зарегистрироваться</button></p></form>';
+			. '<p><button type="submit" class="whieda-button">Зарегистрироваться</button></p>'
+			. '<p><a class="whieda-link" href="' . esc_url( wp_login_url( home_url( '/webinars/' ) ) ) . '">Уже есть учётная запись? Войти</a></p></form>';
 	}
 );
 add_action(
