@@ -147,7 +147,8 @@ def test_the_console_keeps_what_was_typed_says_what_it_removed_and_previews_each
     assert horizontal_overflow(page) <= 0  # the long title in the list does not widen the page
     shoot(page, "console-long-title")
 
-    typed = '<iframe src="about:blank" title="Пусто" onload="window.x=1" allow="autoplay; camera; microphone"></iframe>' \
+    typed = '<iframe src="about:blank" title="Пусто" onload="window.x=1" allow="autoplay; camera; microphone; geolocation">' \
+            '</iframe>' \
             '<script>window.x=2</script>'
     page.fill("#whieda-f-player", typed)
     page.fill("#whieda-f-presentation", f'<iframe src="{PLAYER}" sandbox="allow-top-navigation"></iframe>')
@@ -155,7 +156,8 @@ def test_the_console_keeps_what_was_typed_says_what_it_removed_and_previews_each
         page.click(".whieda-console__fields button:has-text('Сохранить')")
     assert "Изменения сохранены" in page.inner_text(".whieda-notice--done")
     removed = page.inner_text(".whieda-notice--removed")
-    assert "onload" in removed and "<script>" in removed and "camera, microphone" in removed and "sandbox" in removed
+    assert "onload" in removed and "<script>" in removed and "camera, microphone, geolocation" in removed
+    assert "sandbox" in removed
     stored = stack.wp_eval(f"return get_post_meta( {webinar}, 'player_embed', true );")
     assert stored == '<iframe src="about:blank" title="Пусто" allow="autoplay"></iframe>'  # the address as typed
     assert page.get_attribute(".whieda-console__fields p:has(#whieda-f-player) + .whieda-console__preview iframe",
@@ -180,7 +182,13 @@ def test_the_console_keeps_what_was_typed_says_what_it_removed_and_previews_each
     assert page.input_value("#whieda-f-cta-label") == "Ещё новее" and room_status(stack, webinar)["status"] == "live"
     context.close()
 
-    # In the room the player runs in the fixed sandbox, with only the allowed features.
+    # In the room the player runs in the fixed sandbox, with only the allowed features, and a player's own
+    # script still works there.
+    scripted = "/wp-content/uploads/whieda-test-scripted-player.html"
+    (stack.site / scripted.lstrip("/")).write_text(
+        "<!doctype html><body><p id=p>без скрипта</p><script>document.getElementById('p').textContent ="
+        " 'скрипт плеера работает'</script></body>")
+    stack.wp_eval(f"update_post_meta( {webinar}, 'presentation_embed', '<iframe src=\"{scripted}\"></iframe>' ); return true;")
     _, name, password = new_user(stack, "candidate", new_lead(stack, "Зритель песочницы"))
     viewer = context_as(stack, browser, name, password)
     room = viewer.new_page()
@@ -189,6 +197,8 @@ def test_the_console_keeps_what_was_typed_says_what_it_removed_and_previews_each
     assert (frame.get_attribute("src"), frame.get_attribute("allow"), frame.get_attribute("sandbox")) == (
         "about:blank", "autoplay", SANDBOX)
     assert room.evaluate("() => window.x === undefined")
+    assert room.locator(".whieda-room__presentation iframe").get_attribute("sandbox") == SANDBOX
+    room.frame_locator(".whieda-room__presentation iframe").locator("#p:has-text('скрипт плеера работает')").wait_for()
     viewer.close()
 
 
