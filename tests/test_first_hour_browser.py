@@ -18,7 +18,7 @@ import requests
 from tests.browser import DESKTOP, PHONE, at_both_widths, context_as, horizontal_overflow, new_user, shoot
 from tests.helpers import wait_until
 from tests.live import new_lead, set_status
-from tests.stack import REPO
+from tests.stack import REPO, TEST_TEAM_CHAT
 from tests.test_pages_browser import CHAT, PLAYER, fresh_schedule, live_webinar, media, visible  # noqa: F401
 
 SANDBOX = "allow-scripts allow-same-origin allow-presentation allow-popups allow-popups-to-escape-sandbox allow-forms"
@@ -37,7 +37,7 @@ def console_for(stack, browser, webinar: int, viewport: dict = DESKTOP):
 
 
 def test_a_newcomer_signs_up_into_the_room_and_one_without_a_lead_is_shown_the_way(stack, sidecar, browser, media,
-                                                                                 fresh_schedule):
+                                                                                 fresh_schedule, telegram):
     webinar = live_webinar(stack, f"Первый шаг {uuid.uuid4().hex[:4]}")
     email = f"new.{uuid.uuid4().hex[:8]}@example.test"
 
@@ -76,7 +76,8 @@ def test_a_newcomer_signs_up_into_the_room_and_one_without_a_lead_is_shown_the_w
     assert label_display == "block" and widths[0] >= widths[1] - 2
     assert page.eval_on_selector(".whieda-lead-form button", "e => getComputedStyle(e).backgroundColor") == "rgb(34, 113, 177)"
     page.fill("#whieda-lead-name", "Без заявки")
-    page.fill("#whieda-lead-email", f"nolead.{uuid.uuid4().hex[:6]}@example.test")
+    lead_email = f"nolead.{uuid.uuid4().hex[:6]}@example.test"
+    page.fill("#whieda-lead-email", lead_email)
     page.click(".whieda-lead-form button")
     page.wait_for_selector(".whieda-lead-form__sent")
     shoot(page, "lead-form-sent")
@@ -87,6 +88,19 @@ def test_a_newcomer_signs_up_into_the_room_and_one_without_a_lead_is_shown_the_w
     page.click(f"#whieda-webinar-{webinar} a:has-text('комнату')")
     page.wait_for_selector("[data-whieda-room][data-status=scheduled]")
     context.close()
+
+    # The team's notice is written for a person, and its link opens the lead in wp-admin.
+    notice, = wait_until(lambda: [t for t in telegram.delivered(TEST_TEAM_CHAT) if lead_email in t],
+                         what="the team's notice")
+    assert notice.splitlines()[1:5] == ["Имя: Без заявки", f"Почта: {lead_email}", "Telegram: не указан",
+                                        "Откуда: форма заявки на сайте"]
+    link = re.search(r'<a href="([^"]+)">Открыть заявку №(\d+)</a>', notice)
+    admin = context_as(stack, browser, "admin", stack.secrets["admin_password"])
+    lead_screen = admin.new_page()
+    lead_screen.goto(link.group(1).replace("&amp;", "&"))
+    assert lead_screen.input_value("#title") == "Без заявки"
+    shoot(lead_screen, "team-notice-lead-in-wp-admin")
+    admin.close()
     at_both_widths(stack, browser, "/lead/", "lead-form")
     at_both_widths(stack, browser, "/signup/", "signup-form")
 
