@@ -270,9 +270,9 @@ def test_after_the_stop_the_room_and_the_schedule_keep_the_webinar_and_the_recor
         stack, sidecar, browser, media, fresh_schedule):
     webinar = live_webinar(stack, f"Прошедший эфир {uuid.uuid4().hex[:4]}",
                            recording_url="https://video.example.test/rec-17")
-    came, missed = new_lead(stack, "Пришедший"), new_lead(stack, "Пропустивший")
+    came, missed, unrouted = new_lead(stack, "Пришедший"), new_lead(stack, "Пропустивший"), new_lead(stack, "Не пришёл")
     people = {}
-    for lead in (came, missed):
+    for lead in (came, missed, unrouted):
         user_id, name, password = new_user(stack, "candidate", lead)
         stack.wp_eval(f"update_user_meta( {user_id}, 'whieda_registered_{webinar}', time() ); return true;")
         people[lead] = (name, password)
@@ -307,6 +307,13 @@ def test_after_the_stop_the_room_and_the_schedule_keep_the_webinar_and_the_recor
         else:
             assert offers.count() == 0
         context.close()
+    # Not routed yet (the minute after the stop) and never in the room: no thanks for being there either.
+    context = context_as(stack, browser, *people[unrouted])
+    page = context.new_page()
+    page.goto(stack.site_url + "/account/webinar_room/")
+    first = page.inner_text(".whieda-after__screen[data-step='1']")
+    assert "уже закончился" in first and "Спасибо, что были с нами" not in first
+    context.close()
     at_both_widths(stack, browser, "/account/webinar_room/", "room-after-stop-no-query", *people[missed])
     at_both_widths(stack, browser, "/webinars/", "schedule-past-guest")
     guest = context_as(stack, browser).new_page()

@@ -84,7 +84,10 @@ class Whieda_Room_Page {
 			} else {
 				$view['webinar'] = $webinar;
 				$view['room']    = Whieda_Room_Route::read_state( $webinar['id'] );
-				$view['flow']    = Whieda_Post_Webinar::screens( $webinar, Whieda_Post_Webinar::route_of( Whieda_Room_Route::current_lead_id(), $webinar['id'] ) );
+				$route           = Whieda_Post_Webinar::route_of( Whieda_Room_Route::current_lead_id(), $webinar['id'] );
+				// Before the sidecar routes the lead (a minute after the stop), the room itself knows who came in.
+				$was_there       = '' !== $route || 'ended' !== $view['room']['status'] || Whieda_Room_Sessions::entered( Whieda_Room_Route::current_lead_id(), $webinar['id'] );
+				$view['flow']    = Whieda_Post_Webinar::screens( $webinar, $route, $was_there );
 				if ( 'ended' !== $view['room']['status'] ) {
 					add_filter( 'whieda_room_poll_sec', array( __CLASS__, 'poll_sec' ) );
 					whieda_enqueue_room_script( $webinar['id'] ); // Reports entry, presence and exit; polls the state.
