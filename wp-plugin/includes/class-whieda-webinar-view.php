@@ -130,20 +130,16 @@ class Whieda_Webinar_View {
 	 */
 	public static function recently_ended( $seconds, $limit = 10, $lead_id = 0, $user_id = 0 ) {
 		global $wpdb;
-		$since = gmdate( 'Y-m-d H:i:s', time() - (int) $seconds );
-		$mine  = '';
+		$sql  = 'SELECT webinar_id FROM ' . $wpdb->prefix . "whieda_rooms WHERE status = 'ended' AND ended_at >= %s";
+		$args = array( gmdate( 'Y-m-d H:i:s', time() - (int) $seconds ) );
 		if ( $lead_id ) {
-			$mine = $wpdb->prepare(
-				' AND ( webinar_id IN ( SELECT webinar_id FROM ' . Whieda_Room_Sessions::table() . ' WHERE lead_id = %d )' // phpcs:ignore WordPress.DB
-				. " OR CONCAT( %s, webinar_id ) IN ( SELECT meta_key FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key LIKE %s ) )",
-				$lead_id,
-				Whieda_Schedule_Page::REGISTERED_META,
-				$user_id,
-				$wpdb->esc_like( Whieda_Schedule_Page::REGISTERED_META ) . '%'
-			);
+			$sql .= ' AND ( webinar_id IN ( SELECT webinar_id FROM ' . Whieda_Room_Sessions::table() . ' WHERE lead_id = %d )'
+				. " OR CONCAT( %s, webinar_id ) IN ( SELECT meta_key FROM {$wpdb->usermeta} WHERE user_id = %d AND meta_key LIKE %s ) )";
+			array_push( $args, $lead_id, Whieda_Schedule_Page::REGISTERED_META, $user_id, $wpdb->esc_like( Whieda_Schedule_Page::REGISTERED_META ) . '%' );
 		}
+		$args[]   = max( 1, (int) $limit );
 		$suppress = $wpdb->suppress_errors( true ); // Before the sidecar's first start the table is not there yet.
-		$ids      = $wpdb->get_col( $wpdb->prepare( 'SELECT webinar_id FROM ' . $wpdb->prefix . "whieda_rooms WHERE status = 'ended' AND ended_at >= %s" . $mine . ' ORDER BY ended_at DESC LIMIT %d', $since, max( 1, (int) $limit ) ) ); // phpcs:ignore WordPress.DB
+		$ids      = $wpdb->get_col( $wpdb->prepare( $sql . ' ORDER BY ended_at DESC LIMIT %d', $args ) ); // phpcs:ignore WordPress.DB
 		$wpdb->suppress_errors( $suppress );
 		$webinars = array();
 		foreach ( (array) $ids as $id ) {
