@@ -157,7 +157,10 @@ def test_the_console_keeps_what_was_typed_says_what_it_removed_and_previews_each
     long_title = "Очень-длинное-название-вебинара-без-пробелов-" * 4
     webinar = live_webinar(stack, long_title)
     context, page = console_for(stack, browser, webinar, PHONE)
-    page.on("dialog", lambda dialog: dialog.accept())
+
+    def accept_all(dialog):
+        dialog.accept()
+    page.on("dialog", accept_all)
     assert horizontal_overflow(page) <= 0  # the long title in the list does not widen the page
     shoot(page, "console-long-title")
 
@@ -194,6 +197,14 @@ def test_the_console_keeps_what_was_typed_says_what_it_removed_and_previews_each
         page.press("#whieda-f-cta-label", "Enter")
     assert page.inner_text(".whieda-notice--done") == "Изменения сохранены."
     assert page.input_value("#whieda-f-cta-label") == "Ещё новее" and room_status(stack, webinar)["status"] == "live"
+    # Leaving for another webinar with unsaved edits asks first; «no» keeps the page and what was typed.
+    page.remove_listener("dialog", accept_all)
+    questions = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.fill("#whieda-f-cta-label", "Не сохранено")
+    page.click(".whieda-console__select button")
+    assert questions and "не сохранены" in questions[0]
+    assert page.input_value("#whieda-f-cta-label") == "Не сохранено" and f"webinar={webinar}" in page.url
     context.close()
 
     # In the room the player runs in the fixed sandbox, with only the allowed features, and a player's own

@@ -415,7 +415,7 @@ function whieda_enqueue_page_assets() {
 	}
 	wp_enqueue_style( 'whieda-pages', plugins_url( 'assets/css/whieda-pages.css', WHIEDA_BRIDGE_FILE ), array(), WHIEDA_BRIDGE_VERSION );
 	wp_enqueue_script( 'whieda-pages', plugins_url( 'assets/js/whieda-pages.js', WHIEDA_BRIDGE_FILE ), array(), WHIEDA_BRIDGE_VERSION, true );
-	// The countdown's words, translatable like every text of the pages.
+	// The script's words (the countdown, the console's question), translatable like every text of the pages.
 	wp_localize_script(
 		'whieda-pages',
 		'whiedaPagesText',
@@ -428,6 +428,7 @@ function whieda_enqueue_page_assets() {
 			'hours'     => __( 'ч', 'whieda-bridge' ),
 			'minutes'   => __( 'мин', 'whieda-bridge' ),
 			'seconds'   => __( 'с', 'whieda-bridge' ),
+			'unsaved'   => __( 'Изменения в полях этого вебинара не сохранены и пропадут. Всё равно перейти?', 'whieda-bridge' ),
 		)
 	);
 }

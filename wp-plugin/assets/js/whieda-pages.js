@@ -125,13 +125,43 @@
 		} );
 	}
 
+	function snapshot( form ) {
+		return Array.prototype.map.call( form.elements, function ( el ) {
+			return el.name + '=' + el.value;
+		} ).join( '&' );
+	}
+
 	// A stop and a restart are asked to be confirmed (data-confirm): one slip must not end or restart a webinar.
+	// Commands save the fields; leaving for another webinar (or the page) with unsaved edits asks first.
 	function initConsoleForm( form ) {
+		var initial = snapshot( form );
+		var leaving = false;
+		var text = window.whiedaPagesText || {};
+		function dirty() {
+			return snapshot( form ) !== initial;
+		}
 		form.addEventListener( 'submit', function ( event ) {
 			var button = event.submitter;
 			var question = button && button.getAttribute( 'data-confirm' );
 			if ( question && ! window.confirm( question ) ) {
 				event.preventDefault();
+				return;
+			}
+			leaving = true;
+		} );
+		each( document, '.whieda-console__pick form', function ( other ) {
+			other.addEventListener( 'submit', function ( event ) {
+				if ( dirty() && ! window.confirm( text.unsaved ) ) {
+					event.preventDefault();
+					return;
+				}
+				leaving = true;
+			} );
+		} );
+		window.addEventListener( 'beforeunload', function ( event ) {
+			if ( ! leaving && dirty() ) {
+				event.preventDefault();
+				event.returnValue = '';
 			}
 		} );
 	}
