@@ -10,6 +10,7 @@ import re
 import subprocess
 import time
 import uuid
+import zipfile
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -365,3 +366,8 @@ def test_dates_read_in_the_genitive_on_any_site_and_the_plugin_ships_its_transla
     stats = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null",
                             str(languages / "whieda-bridge-ru_RU.po")], capture_output=True, text=True, check=True)
     assert re.fullmatch(rf"{len(msgids(fresh))} translated messages\.\n", stats.stderr), stats.stderr
+    # make dist ships the built catalogue beside its source.
+    subprocess.run(["make", "--no-print-directory", "dist"], cwd=REPO, check=True, capture_output=True)
+    with zipfile.ZipFile(REPO / "dist" / "whieda-bridge.zip") as dist:
+        assert {"whieda-bridge/languages/whieda-bridge-ru_RU.mo", "whieda-bridge/languages/whieda-bridge.pot"} <= set(
+            dist.namelist())
