@@ -8,7 +8,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STACK   := $(PY) -m tests.stack
 
-.PHONY: run test stop replay logs bench chaos deps venv dist install clean jobs
+.PHONY: run test stop replay logs bench chaos deps venv dist install clean jobs pot mo
 
 run: venv                ## start (or keep) the local site, sidecar and services; prints URLs and login
 	$(STACK) up run
@@ -44,10 +44,24 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-dist:                    ## dist/whieda-bridge.zip: the plugin with its copy of contracts/
+LANG_DIR := wp-plugin/languages
+POT      := $(LANG_DIR)/whieda-bridge.pot
+
+pot:                     ## the plugin's strings: $(POT) from the sources, merged into each .po (ru_RU: new strings as written, the sources are Russian)
+	xgettext --language=PHP --from-code=UTF-8 --no-wrap --add-comments=translators: --sort-by-file --package-name=whieda-bridge \
+	  --keyword=__ --keyword=_e --keyword=esc_html__ --keyword=esc_html_e --keyword=esc_attr__ --keyword=esc_attr_e \
+	  --keyword=_x:1,2c --keyword=esc_html_x:1,2c --keyword=esc_attr_x:1,2c --keyword=_n:1,2 \
+	  -o $(POT) $$(find wp-plugin -name '*.php' | sort)
+	for po in $(LANG_DIR)/*.po; do msgmerge --quiet --no-wrap --update --backup=none --no-fuzzy-matching $$po $(POT); done
+	msgen --no-wrap -o $(LANG_DIR)/whieda-bridge-ru_RU.po $(LANG_DIR)/whieda-bridge-ru_RU.po
+
+mo:                      ## builds each .mo from its .po (generated, not committed)
+	for po in $(LANG_DIR)/*.po; do msgfmt --check -o $${po%.po}.mo $$po; done
+
+dist: mo                 ## dist/whieda-bridge.zip: the plugin with its copy of contracts/ and its built translations
 	rm -rf dist/whieda-bridge && mkdir -p dist
 	cp -r wp-plugin dist/whieda-bridge && cp -r contracts dist/whieda-bridge/contracts
-	cd dist && rm -f whieda-bridge.zip && $(PY) -m zipfile -c whieda-bridge.zip whieda-bridge
+	cd dist && rm -f whieda-bridge.zip && $(CURDIR)/$(PY) -m zipfile -c whieda-bridge.zip whieda-bridge
 	@echo dist/whieda-bridge.zip
 
 install:                 ## the sidecar as a system service: PREFIX=/opt/whieda ETC=/etc/whieda (see README, Deployment)

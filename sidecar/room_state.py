@@ -1,9 +1,10 @@
 """Room state, the only SQL for ``{prefix}whieda_rooms`` and its hot copy in memcached.
 
-A room's state (status, CTA, stream type, player and chat embeds) changes only through Core's
-commands (``scenarios/room_control.py``); room pages read it through ``sidecar/rooms.py`` (and the
-plugin's compatibility route, which answers the same shape and ETag). Durable in the table, hot in
-memcached: a poll costs one memcached get.
+A room's state (status, CTA visibility, label and link) changes only through Core's commands
+(``scenarios/room_control.py``); room pages read it through ``sidecar/rooms.py`` (and the plugin's
+compatibility route, which answers the same shape and ETag). It is public and cacheable: every poller
+may know it. The embeds (the stream itself) are not part of it: WordPress renders them only into the
+pages of people the room admits. Durable in the table, hot in memcached: a poll costs one memcached get.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from .times import iso
 log = logging.getLogger(__name__)
 
 LIVE, ENDED, SCHEDULED = "live", "ended", "scheduled"
-# Stream types whose chat lives on the external platform (seed 003): the room shows no internal chat.
-EXTERNAL_CHAT = {"zoom", "telegram"}
 CACHE_TTL_SEC = 300  # bounds how stale a copy a lost invalidation can leave
 
 
@@ -31,9 +30,7 @@ class RoomState:
     status: str = SCHEDULED
     cta_visible: bool = False
     stream_type: str = ""
-    player_embed: str = ""
-    chat_embed: str = ""
-    details: dict = field(default_factory=dict)  # title, url, recording_url: for messages, not served
+    details: dict = field(default_factory=dict)  # title, url, recording_url for messages; cta_label, cta_url served
     version: int = 0
     live_since: datetime | None = None
     ended_at: datetime | None = None
@@ -43,19 +40,17 @@ class RoomState:
     @classmethod
     def from_row(cls, row: dict) -> "RoomState":
         return cls(int(row["webinar_id"]), row["status"], bool(row["cta_visible"]), row["stream_type"],
-                   row["player_embed"], row["chat_embed"], json.loads(row["details"] or "{}"), int(row["version"]),
+                   json.loads(row["details"] or "{}"), int(row["version"]),
                    row["live_since"], row["ended_at"], int(row["live_sec"]), row["updated_at"])
 
     def public(self) -> dict:
-        """What pollers get; the WordPress route (class-whieda-room-route.php) answers the same shape."""
+        """What every poller may know; the WordPress route (class-whieda-room-route.php) answers the same shape."""
         return {
             "webinar_id": self.webinar_id,
             "status": self.status,
             "cta_visible": self.cta_visible,
-            "stream_type": self.stream_type,
-            "internal_chat": self.stream_type not in EXTERNAL_CHAT,
-            "player_embed": self.player_embed,
-            "chat_embed": self.chat_embed,
+            "cta_label": str(self.details.get("cta_label") or ""),
+            "cta_url": str(self.details.get("cta_url") or ""),
             "version": self.version,
             "updated_at": iso(self.updated_at),
         }
@@ -86,6 +81,7 @@ class RoomStore:
         if changed:
             state.version += 1
             state.updated_at = now
+        # player_embed and chat_embed stay empty: the stream's embeds never leave WordPress's room pages.
         execute(conn,
                 f"INSERT INTO {self.table} (webinar_id, status, cta_visible, stream_type, player_embed, chat_embed,"
                 " details, version, live_since, ended_at, live_sec, updated_at)"
@@ -94,8 +90,8 @@ class RoomStore:
                 " player_embed = VALUES(player_embed), chat_embed = VALUES(chat_embed), details = VALUES(details),"
                 " version = VALUES(version), live_since = VALUES(live_since), ended_at = VALUES(ended_at),"
                 " live_sec = VALUES(live_sec), updated_at = VALUES(updated_at)",
-                (state.webinar_id, state.status, int(state.cta_visible), state.stream_type, state.player_embed,
-                 state.chat_embed, json.dumps(state.details, ensure_ascii=False), state.version, state.live_since,
+                (state.webinar_id, state.status, int(state.cta_visible), state.stream_type, "",
+                 "", json.dumps(state.details, ensure_ascii=False), state.version, state.live_since,
                  state.ended_at, state.live_sec, state.updated_at or now))
 
     # ---- the hot copy -----------------------------------------------------------------------------

@@ -118,7 +118,12 @@ def test_a_web_form_lead_gets_the_team_notice_the_welcome_and_a_follow_up_ten_mi
 
     # The team hears of the lead; the lead gets the welcome in its own chat.
     notice, = wait_until(lambda: team_notices(telegram, email), what="the team's notice")
-    assert "Анна &quot;Тест&quot; &amp; Co" in notice and "web_form" in notice and "@" + username in notice
+    # Written for a person: one labelled line each, the source in words, a link to the lead in wp-admin.
+    lines = notice.splitlines()
+    assert "Имя: Анна &quot;Тест&quot; &amp; Co" in lines and f"Почта: {email}" in lines
+    assert f"Telegram: @{username}" in lines and "Откуда: форма заявки на сайте" in lines
+    assert "web_form" not in notice
+    assert f'<a href="{stack.site_url}/wp-admin/post.php?post={int(lead_id)}&amp;action=edit">Открыть заявку №{int(lead_id)}</a>' in notice
     welcome, = telegram.wait_delivered(chat, 1)
     assert welcome.startswith("Анна &quot;Тест&quot; &amp; Co, здравствуйте!")
 

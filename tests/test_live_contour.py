@@ -4,6 +4,8 @@ WordPress, and the partner and the candidate get their Telegram messages — onc
 
 from __future__ import annotations
 
+import time
+
 import requests
 
 from tests.helpers import wait_until
@@ -42,8 +44,7 @@ def test_the_mvp_happy_path(stack, sidecar, probe, telegram):
     urls = state_urls(stack, webinar)
     for where, url in urls.items():
         state = wait_until(lambda: room_state(url)["status"] == "live" and room_state(url), timeout=3, what=where)
-        assert state["stream_type"] == "obs" and state["internal_chat"] is True, where
-        assert state["player_embed"] == '<iframe src="https://player.example.test/live"></iframe>', where
+        assert "player_embed" not in state and "player.example.test" not in str(state), where  # public: no stream
 
     # The candidate enters the room and completes.
     candidate = Candidate(stack, lead)
@@ -66,6 +67,7 @@ def test_the_mvp_happy_path(stack, sidecar, probe, telegram):
     assert "Анна Смирнова" in notice and "посетил" in notice and "Как начать своё дело" in notice
     follow_up, = telegram.wait_delivered(lead_chat, 1)
     assert "спасибо, что были с нами" in follow_up
+    assert f"в комнате вебинара: {stack.site_url}/account/webinar_room/?webinar={webinar}" in follow_up  # the room, not the post
 
     # The webinar stops: the registered lead who never came is classified not_attended, and offered the recording.
     set_status(stack, webinar, "stop")
@@ -79,6 +81,7 @@ def test_the_mvp_happy_path(stack, sidecar, probe, telegram):
     assert f'<a href="{RECORDING}">' in offer
     notices = telegram.wait_delivered(partner_chat, 2)
     assert "Борис Петров" in notices[1] and "не был на вебинаре" in notices[1]
+    assert "отправили ему в Telegram ссылку на запись" in notices[1]  # it was sent: the offer above
 
     # Repeats send nothing twice: the same completion, another completion, another stop.
     assert candidate.report(webinar, "complete", {"session_id": session}).json() == {"completed": False}
@@ -93,3 +96,26 @@ def test_the_mvp_happy_path(stack, sidecar, probe, telegram):
     assert len(telegram.delivered(partner_chat)) == 2
     assert len(telegram.delivered(lead_chat)) == 1
     assert len(telegram.delivered(absent_chat)) == 2
+
+
+def test_the_partner_is_told_of_a_recording_offer_only_when_one_was_sent(stack, sidecar, probe, telegram):
+    """No recording link, or no chat to send it to: the partner's notice never claims the lead got the recording."""
+    partner_chat = chat_id()
+    partner = new_partner(stack, partner_chat)
+    cases = {}
+    for label, recording, has_chat in (("без ссылки", "", True), ("без чата", RECORDING, False)):
+        webinar = new_webinar(stack, f"Эфир {label}", recording_url=recording)
+        lead_chat = chat_id() if has_chat else ""
+        lead = new_lead(stack, f"Кандидат {label}", lead_chat, partner)
+        stack.wp_eval(f"whieda_client_webinar_registered( {lead}, {webinar}, array( 'source' => 'webinars_page' ) );"
+                      " return true;")
+        set_status(stack, webinar, "start")
+        set_status(stack, webinar, "stop")
+        cases[label] = (lead_chat, webinar)
+    notices = telegram.wait_delivered(partner_chat, 2)
+    for notice in notices:
+        assert "не был на вебинаре" in notice and "запись" not in notice, notice
+    lead_chat, _ = cases["без ссылки"]
+    follow_up, = telegram.wait_delivered(lead_chat, 1)
+    time.sleep(1)
+    assert telegram.delivered(lead_chat) == [follow_up]  # no recording offer: the webinar has no recording

@@ -133,10 +133,11 @@ def test_a_candidate_registers_enters_sees_the_cta_the_speaker_shows_and_the_pos
     # The speaker starts the webinar in his console, in another browser: he sees it within a second.
     console_context = context_as(stack, browser, speaker, speaker_pw)
     console = console_context.new_page()
+    console.on("dialog", lambda dialog: dialog.accept())  # the stop asks to be confirmed
     console.goto(f"{stack.site_url}/admin_webinar/?webinar={webinar}")
     shoot(console, "console-before-start")
     console.click("button[data-command=start]")
-    console.locator("[data-whieda-console] [data-show-when=live]").wait_for(state="visible", timeout=1000)
+    console.locator(".whieda-console__state [data-show-when=live]").wait_for(state="visible", timeout=1000)
     page.wait_for_selector("[data-whieda-room][data-status=live]", timeout=5000)
     assert visible(page, ".whieda-room__player iframe") and visible(page, ".whieda-room__chat--internal iframe")
     assert not visible(page, "[data-whieda-cta]")
@@ -157,7 +158,7 @@ def test_a_candidate_registers_enters_sees_the_cta_the_speaker_shows_and_the_pos
 
     # The speaker stops it: the candidate's page confirms the end and walks through the three screens.
     console.click("button[data-command=stop]")
-    console.locator("[data-whieda-console] [data-show-when=ended]").wait_for(state="visible", timeout=1000)
+    console.locator(".whieda-console__state [data-show-when=ended]").wait_for(state="visible", timeout=1000)
     screen = page.locator(".whieda-after__screen[data-step='1']")
     screen.wait_for(state="visible", timeout=5000)
     assert "Вебинар завершён" in screen.inner_text()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 
@@ -23,7 +25,8 @@ def cta(stack, webinar_id: int, visible: bool) -> None:
 
 
 def test_cta_and_status_reach_both_endpoints_as_soon_as_the_command_is_delivered(stack, sidecar):
-    webinar = new_webinar(stack, "CTA", stream_type="telegram", player_embed=EMBED, chat_embed="<b>chat</b>")
+    webinar = new_webinar(stack, "CTA", stream_type="telegram", player_embed=EMBED, chat_embed="<b>chat</b>",
+                          cta_label="Оставить заявку", cta_url="/?next=1")
     for status, visible, expected in (("start", True, "live"), (None, False, "live"), ("stop", True, "ended")):
         if status:
             set_status(stack, webinar, status)
@@ -36,9 +39,45 @@ def test_cta_and_status_reach_both_endpoints_as_soon_as_the_command_is_delivered
     for where, url in endpoints(stack, webinar).items():
         state = requests.get(url, timeout=5).json()
         schema("RoomState").validate(state)  # as contracts/openapi.yaml documents it
-        # Stored verbatim, JSON-encoded on the way out; chat ownership follows the stream type (seed 003).
-        assert state["player_embed"] == EMBED and state["chat_embed"] == "<b>chat</b>", where
-        assert state["stream_type"] == "telegram" and state["internal_chat"] is False, where
+        # The CTA's label and link as of the last command, made absolute for any page.
+        assert (state["cta_label"], state["cta_url"]) == ("Оставить заявку", f"{stack.site_url}/?next=1"), where
+
+
+def test_the_public_state_never_carries_the_stream_and_the_embeds_reach_only_admitted_people(stack, sidecar):
+    """A poller with no cookie learns status, CTA and version; the embeds need a user with a lead."""
+    from tests.browser import new_user
+    from tests.helpers import login
+    from tests.live import new_lead
+    webinar = new_webinar(stack, "Без утечек", player_embed=EMBED, chat_embed='<iframe src="https://chat.example.test/c"></iframe>',
+                          presentation_embed='<iframe src="https://slides.example.test/s"></iframe>')
+    set_status(stack, webinar, "start")
+    cta(stack, webinar, True)
+    urls = {**endpoints(stack, webinar), "fast path on the site's domain": f"{stack.site_url}/whieda-api/v1/rooms/{webinar}/state"}
+    for where, url in urls.items():
+        answer = wait_until(lambda: (lambda a: a.json()["cta_visible"] and a)(requests.get(url, timeout=5)),
+                            timeout=3, what=where)  # no cookie at all
+        assert set(answer.json()) == {"webinar_id", "status", "cta_visible", "cta_label", "cta_url", "version",
+                                      "updated_at"}, where
+        for secret in ("player.example.test", "chat.example.test", "slides.example.test", "iframe"):
+            assert secret not in answer.text, (where, secret)
+        assert answer.headers["Cache-Control"] == "public, max-age=1", where  # still the micro-cache's
+    # Nor does the sidecar keep them.
+    assert stack.sql(f"SELECT player_embed, chat_embed FROM {stack.table('whieda_rooms')} WHERE webinar_id = {webinar}") \
+        == [{"player_embed": "", "chat_embed": ""}]
+
+    embeds = f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/embeds"
+    assert requests.get(embeds, timeout=5).status_code == 401  # a guest
+    _, name, password = new_user(stack, "candidate")
+    assert login(stack.site_url, name, password).get(embeds, timeout=5).status_code in (401, 403)  # no nonce, no lead
+    _, name, password = new_user(stack, "candidate", new_lead(stack, "Допущенный"))
+    session = login(stack.site_url, name, password)
+    page = session.get(f"{stack.site_url}/account/webinar_room/?webinar={webinar}", timeout=10).text
+    nonce = re.search(r'"nonce":"([0-9a-f]+)"', page).group(1)  # the room page's own REST nonce
+    answer = session.get(embeds, headers={"X-WP-Nonce": nonce}, timeout=5)
+    assert answer.status_code == 200, answer.text
+    assert "public" not in answer.headers["Cache-Control"]  # never kept by a shared cache
+    assert 'src="https://player.example.test/?a=1&amp;b=2"' in answer.json()["player_embed"]
+    assert "slides.example.test" in answer.json()["presentation"] and "<script" not in answer.text
 
 
 def test_pollers_get_304_for_the_etag_they_have_and_the_new_state_after_a_change(stack, sidecar):

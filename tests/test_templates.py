@@ -13,7 +13,7 @@ from tests.test_sidecar_process import sidecar_command
 def test_the_defaults_are_russian_and_values_are_escaped_for_telegrams_html():
     text = load_templates().render("partner_not_attended", lead_name="<script>Ева</script>", webinar_title="A & B")
     assert text == ("Ваш кандидат <b>&lt;script&gt;Ева&lt;/script&gt;</b> не был на вебинаре «A &amp; B».\n"
-                    "Мы предложили ему запись — напомните о ней при случае.")
+                    "Напишите ему и пригласите на следующий эфир.")
 
 
 @pytest.mark.parametrize("override,complaint", [

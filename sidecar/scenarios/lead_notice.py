@@ -1,7 +1,8 @@
 """The team's notice of a new lead (seed 003: "New web_form lead → Telegram notify").
 
-``core_lead_created`` with source ``web_form`` → one message to ``WHIEDA_TELEGRAM_TEAM_CHAT_ID`` with
-the lead's name, email, Telegram username and source (template ``team_new_lead``). No team chat
+``core_lead_created`` with source ``web_form`` → one message to ``WHIEDA_TELEGRAM_TEAM_CHAT_ID``, written
+for a person: labelled lines (name, email, Telegram, where the lead came from, said in words) and a
+link to the lead in wp-admin (``resolved.lead_url``; template ``team_new_lead``). No team chat
 configured: no notice. Queued once per lead, whatever repeats.
 """
 
@@ -11,6 +12,9 @@ from ..hooks.dispatcher import Call, Context
 from ..telegram import queue_message
 from .engine import WEB_FORM
 
+# Where a lead came from, as the team reads it (an unknown source shows as its code).
+SOURCES = {WEB_FORM: "форма заявки на сайте", "signup": "регистрация на сайте"}
+
 
 def notify_team(ctx: Context, call: Call) -> None:
     payload = call.named["payload"]
@@ -19,12 +23,15 @@ def notify_team(ctx: Context, call: Call) -> None:
         return
     lead_id = int(call.named["lead_id"])
     telegram = payload.get("telegram") or ""
+    # The plugin resolves where the lead opens in wp-admin; an older plugin did not: the default screen.
+    lead_url = call.resolved.get("lead_url") or f"{ctx.config.wp_url.rstrip('/')}/wp-admin/post.php?post={lead_id}&action=edit"
     values = {
         "lead_name": payload.get("name") or f"№{lead_id}",
         "lead_email": payload.get("email") or "—",
-        "lead_telegram": ("@" + telegram.lstrip("@")) if telegram else "",
-        "source": payload["source"],
+        "lead_telegram": ("@" + telegram.lstrip("@")) if telegram else "не указан",
+        "source": SOURCES.get(payload["source"], payload["source"]),
         "lead_id": lead_id,
+        "lead_url": lead_url,
     }
     queue_message(ctx, "team_new_lead", values, chat_id=chat, scenario="lead_notice", recipient="team",
                   step=f"lead-{lead_id}")

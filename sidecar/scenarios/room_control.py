@@ -1,8 +1,9 @@
 """Room state from Core's two commands (SPEC §3, client-webinar-control; seed 002).
 
 ``core_webinar_set_status`` (start / stop) and ``core_webinar_set_cta_visibility`` are the only ways
-a room changes. Stream type and embeds come from the webinar_event, resolved by the plugin into the
-call's envelope (``resolved.webinar``); the sidecar never reads Core tables. A stop queues the
+a room changes. Stream type and the CTA's label and link come from the webinar_event, resolved by the
+plugin into the call's envelope (``resolved.webinar``); the sidecar never reads Core tables, and never
+holds the embeds (the stream stays in WordPress's pages of admitted people). A stop queues the
 attendance sweep (``scenarios/attendance.py``) a grace period later, so the last heartbeats count.
 """
 
@@ -15,8 +16,9 @@ from ..room_state import ENDED, LIVE, RoomState
 from ..times import from_contract
 
 # What the plugin resolves about a webinar, by where it goes in the room's state.
-SERVED = ("stream_type", "player_embed", "chat_embed")
+SERVED = ("stream_type",)
 DETAILS = ("title", "url", "recording_url")
+CTA = ("cta_label", "cta_url")  # served: taken from a command's envelope only, so each change has a new version
 
 
 def set_status(ctx: Context, call: Call) -> None:
@@ -64,7 +66,7 @@ def _load(ctx: Context, call: Call) -> tuple[RoomState, dict]:
     for key in SERVED:
         if isinstance(webinar.get(key), str):
             setattr(state, key, webinar[key])
-    state.details = _details(state, webinar)
+    state.details = {**_details(state, webinar), **{key: webinar[key] for key in CTA if isinstance(webinar.get(key), str)}}
     return state, before
 
 

@@ -404,6 +404,7 @@ class Stack:
         (content / "languages" / "plugins" / "whieda-bridge-ru_RU.mo").write_bytes(empty_mo())
         shutil.chown(content, "www-data", "www-data")  # so Settings → Whieda can install the object-cache drop-in
         link(content / "plugins" / "whieda-bridge", REPO / "wp-plugin")
+        build_translations()
         link(content / "mu-plugins" / "whieda-core-standin.php", REPO / "tests/wordpress/mu-plugins/whieda-core-standin.php")
         if self.profile.test_helpers:
             link(content / "mu-plugins" / "whieda-test-probe.php", REPO / "tests/wordpress/mu-plugins/whieda-test-probe.php")
@@ -586,6 +587,14 @@ def php(argv: list[str]) -> None:
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:3])} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def build_translations() -> None:
+    """The plugin's .mo files from its .po files (generated, not committed; `make mo` does the same)."""
+    for po in sorted((REPO / "wp-plugin" / "languages").glob("*.po")):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            subprocess.run(["msgfmt", "--check", "-o", str(mo), str(po)], check=True)
 
 
 def link(path: Path, target: Path) -> None:

@@ -14,6 +14,8 @@ packages=(
   # the sidecar's virtualenv (mysqlclient builds against libmariadb)
   python3 python3-venv python3-dev gcc pkg-config libmariadb-dev
   curl ca-certificates
+  # the plugin's translations: msgfmt builds the .mo (make dist, the stacks), xgettext the .pot (make pot)
+  gettext
   # the room script's tests (tests/js) and make bench's HTTP load generator
   nodejs wrk
   # the browser tests: Debian's headless Chromium, driven by Playwright (never its own download)

@@ -26,8 +26,11 @@ class Whieda_Admin_Console {
 	/** The roles that get them, if the site has them (speaker is Core's role). */
 	const ROLES = array( 'administrator', 'speaker' );
 
-	/** Commands: what each does, through Core's public hooks only. */
-	const COMMANDS = array( 'save', 'create', 'start', 'stop', 'cta_show', 'cta_hide' );
+	/** Commands: what each does, through Core's public hooks only (restart: start an ended webinar again, on purpose). */
+	const COMMANDS = array( 'save', 'create', 'start', 'restart', 'stop', 'cta_show', 'cta_hide' );
+
+	/** Transient prefix: what the last save took out of the embeds, shown once to the speaker who saved. */
+	const NOTES_KEY = 'whieda_console_notes_';
 
 	public function register() {
 		add_shortcode( self::SHORTCODE, array( $this, 'render' ) );
@@ -120,6 +123,9 @@ class Whieda_Admin_Console {
 			$view['list']    = $list;
 			$view['webinar'] = $webinar_id ? Whieda_Webinar_View::get( $webinar_id ) : null;
 			$view['done']    = isset( $_GET['whieda_done'] ) ? sanitize_key( wp_unslash( $_GET['whieda_done'] ) ) : ''; // phpcs:ignore WordPress.Security.NonceVerification
+			$view['saved']   = isset( $_GET['whieda_saved'] ); // phpcs:ignore WordPress.Security.NonceVerification
+			$view['removed'] = (array) get_transient( self::NOTES_KEY . get_current_user_id() );
+			delete_transient( self::NOTES_KEY . get_current_user_id() );
 			if ( $view['webinar'] ) {
 				$view['room']     = Whieda_Room_Route::read_state( $webinar_id );
 				$view['stateUrl'] = Whieda_Plugin::instance()->room_route->client_config( $webinar_id )['stateUrl'];
@@ -149,39 +155,68 @@ class Whieda_Admin_Console {
 		if ( ! in_array( $command, self::COMMANDS, true ) || ! wp_verify_nonce( $nonce, self::ACTION . '_' . $webinar_id ) ) {
 			wp_die( esc_html__( 'Ссылка устарела. Обновите страницу и повторите действие.', 'whieda-bridge' ), '', array( 'response' => 403, 'back_link' => true ) );
 		}
+		$saved = false;
 		if ( 'create' === $command ) {
 			$webinar_id = $this->create();
 		} elseif ( ! Whieda_Webinar_View::get( $webinar_id ) ) {
 			wp_die( esc_html__( 'Такого вебинара нет.', 'whieda-bridge' ), '', array( 'response' => 404, 'back_link' => true ) );
 		} else {
-			$context = array(
-				'actor_id'  => get_current_user_id(),
-				'timestamp' => time(),
-				'source'    => 'admin_webinar',
-			);
-			switch ( $command ) {
-				case 'save':
-					$this->save( $webinar_id );
-					break;
-				case 'start':
-				case 'stop':
-					do_action( 'core_webinar_set_status', $webinar_id, $command, $context );
-					break;
-				default:
-					do_action( 'core_webinar_set_cta_visibility', $webinar_id, 'cta_show' === $command, $context );
+			// The console sends its fields with every command: what the speaker typed is saved first, never lost.
+			if ( 'save' === $command || isset( $_POST['title'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification
+				$this->save( $webinar_id );
+				$saved = true;
 			}
+			$command = $this->run( $command, $webinar_id );
 		}
-		$back = wp_get_referer() ? remove_query_arg( array( 'whieda_done', 'webinar' ), wp_get_referer() ) : home_url( '/admin_webinar/' );
-		wp_safe_redirect(
-			add_query_arg(
-				array(
-					'webinar'     => $webinar_id,
-					'whieda_done' => $command,
-				),
-				$back
-			)
+		$back = wp_get_referer() ? remove_query_arg( array( 'whieda_done', 'webinar', 'whieda_saved' ), wp_get_referer() ) : home_url( '/admin_webinar/' );
+		$args = array(
+			'webinar'     => $webinar_id,
+			'whieda_done' => $command,
 		);
+		if ( $saved && 'save' !== $command ) {
+			$args['whieda_saved'] = 1;
+		}
+		wp_safe_redirect( add_query_arg( $args, $back ) );
 		exit;
+	}
+
+	/**
+	 * One command through Core's hooks, unless it would mislead: a CTA with no link is not shown, and an
+	 * ended webinar starts again only by «Начать эфир заново» (restart).
+	 *
+	 * @param string $command    A command of COMMANDS other than create.
+	 * @param int    $webinar_id Webinar.
+	 * @return string What was done, or why not (the notice the console shows).
+	 */
+	private function run( $command, $webinar_id ) {
+		$context = array(
+			'actor_id'  => get_current_user_id(),
+			'timestamp' => time(),
+			'source'    => 'admin_webinar',
+		);
+		$status = Whieda_Room_Route::read_state( $webinar_id )['status'];
+		switch ( $command ) {
+			case 'start':
+				if ( 'ended' === $status ) {
+					return 'restart_needed';
+				}
+				do_action( 'core_webinar_set_status', $webinar_id, 'start', $context );
+				return $command;
+			case 'restart':
+			case 'stop':
+				do_action( 'core_webinar_set_status', $webinar_id, 'stop' === $command ? 'stop' : 'start', $context );
+				return $command;
+			case 'cta_show':
+				if ( '' === Whieda_Webinar_View::get( $webinar_id )['cta_url'] ) {
+					return 'cta_no_link';
+				}
+				do_action( 'core_webinar_set_cta_visibility', $webinar_id, true, $context );
+				return $command;
+			case 'cta_hide':
+				do_action( 'core_webinar_set_cta_visibility', $webinar_id, false, $context );
+				return $command;
+		}
+		return 'save';
 	}
 
 	/** @return int The new webinar_event (a draft until saved with a title). */
@@ -203,7 +238,8 @@ class Whieda_Admin_Console {
 	}
 
 	/**
-	 * Saves the business fields; embeds through Whieda_Webinar_View::embed() (iframes, no scripts).
+	 * Saves the business fields; embeds through Whieda_Webinar_View::clean_embed() (iframes, no scripts),
+	 * keeping for the speaker what it took out.
 	 *
 	 * @param int $webinar_id Webinar.
 	 */
@@ -229,9 +265,15 @@ class Whieda_Admin_Console {
 		update_post_meta( $webinar_id, $meta['cta_label'], sanitize_text_field( (string) ( $post['cta_label'] ?? '' ) ) );
 		$stream = sanitize_key( (string) ( $post['stream_type'] ?? '' ) );
 		update_post_meta( $webinar_id, $meta['stream_type'], in_array( $stream, Whieda_Webinar_View::STREAM_TYPES, true ) ? $stream : 'obs' );
+		$removed = array();
 		foreach ( array( 'player_embed', 'chat_embed', 'presentation' ) as $field ) {
-			update_post_meta( $webinar_id, $meta[ $field ], wp_slash( Whieda_Webinar_View::embed( (string) ( $post[ $field ] ?? '' ) ) ) );
+			$clean = Whieda_Webinar_View::clean_embed( (string) ( $post[ $field ] ?? '' ) );
+			update_post_meta( $webinar_id, $meta[ $field ], wp_slash( $clean['html'] ) );
+			if ( $clean['removed'] ) {
+				$removed[ $field ] = $clean['removed'];
+			}
 		}
+		set_transient( self::NOTES_KEY . get_current_user_id(), $removed, 5 * MINUTE_IN_SECONDS );
 	}
 
 	/**

@@ -105,7 +105,11 @@ class Whieda_Lead_Form {
 		// phpcs:disable WordPress.Security.NonceVerification -- display only: the submission was checked in handle().
 		$ref = isset( $_POST['whieda_ref'] ) ? $_POST['whieda_ref'] : ( isset( $_GET['ref'] ) ? $_GET['ref'] : '' );
 		$ref = is_string( $ref ) ? sanitize_text_field( wp_unslash( $ref ) ) : '';
+		whieda_enqueue_page_assets();
 		$view = array(
+			'schedule'   => home_url( '/webinars/' ),
+			'signup_url' => Whieda_Schedule_Page::signup_url(),
+			'logged_in'  => is_user_logged_in(),
 			'sent'   => isset( $_GET[ self::SENT_ARG ] ) && 'sent' === $_GET[ self::SENT_ARG ] && array() === $this->errors,
 			'errors' => $this->errors,
 			'values' => $this->values,

@@ -59,10 +59,11 @@ class Whieda_Post_Webinar {
 	 * The three screens: each {title, text, links: [{label, url, primary, external}]}.
 	 *
 	 * @param array  $webinar Fields (Whieda_Webinar_View::get(), or the recording's title / cta_url / cta_label).
-	 * @param string $route   attended | not_attended | '' (unknown yet: attended).
+	 * @param string $route     attended | not_attended | '' (unknown yet: attended).
+	 * @param bool   $was_there Whether the lead was in the room (screen 1 thanks only then).
 	 * @return array[]
 	 */
-	public static function screens( $webinar, $route = '' ) {
+	public static function screens( $webinar, $route = '', $was_there = true ) {
 		$title     = (string) ( $webinar['title'] ?? '' );
 		$cta_url   = (string) ( $webinar['cta_url'] ?? '' );
 		$cta_label = '' !== trim( (string) ( $webinar['cta_label'] ?? '' ) ) ? (string) $webinar['cta_label'] : __( 'Перейти к следующему шагу', 'whieda-bridge' );
@@ -91,8 +92,7 @@ class Whieda_Post_Webinar {
 		$screens = array(
 			array(
 				'title' => __( 'Вебинар завершён', 'whieda-bridge' ),
-				/* translators: %s: the webinar's title. */
-				'text'  => '' !== $title ? sprintf( __( 'Спасибо, что были с нами! «%s» подошёл к концу.', 'whieda-bridge' ), $title ) : __( 'Спасибо, что были с нами! Вебинар подошёл к концу.', 'whieda-bridge' ),
+				'text'  => self::end_text( $title, 'not_attended' === $route || ! $was_there ),
 				'links' => array(),
 			),
 			array(
@@ -124,6 +124,22 @@ class Whieda_Post_Webinar {
 	 */
 	public static function render( $screens, $shown = false ) {
 		require WHIEDA_BRIDGE_DIR . '/templates/post-webinar.php';
+	}
+
+	/**
+	 * Screen 1's words: thanks for being there only to those who were (else the end, said plainly).
+	 *
+	 * @param string $title  The webinar's title.
+	 * @param bool   $missed The lead was not there (routed not_attended, or never entered the room).
+	 * @return string
+	 */
+	private static function end_text( $title, $missed ) {
+		if ( $missed ) {
+			/* translators: %s: the webinar's title. */
+			return '' !== $title ? sprintf( __( 'Эфир «%s» уже закончился.', 'whieda-bridge' ), $title ) : __( 'Этот эфир уже закончился.', 'whieda-bridge' );
+		}
+		/* translators: %s: the webinar's title. */
+		return '' !== $title ? sprintf( __( 'Спасибо, что были с нами! «%s» подошёл к концу.', 'whieda-bridge' ), $title ) : __( 'Спасибо, что были с нами! Вебинар подошёл к концу.', 'whieda-bridge' );
 	}
 
 	private static function link( $label, $url, $primary ) {

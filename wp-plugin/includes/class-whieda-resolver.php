@@ -9,16 +9,13 @@ defined( 'ABSPATH' ) || exit;
 
 /**
  * Fills the envelope's `resolved` (contracts/resolved.json) on the `whieda_resolved` filter, so the
- * sidecar never reads Core tables: `webinar` (title, links, stream type, embeds) for any call that names a
+ * sidecar never reads Core tables: `webinar` (title, links, stream type, CTA) for any call that names a
  * webinar_event (its start too, for the reminders), and `contacts` (the lead and the partner who
  * referred it, with their Telegram chat ids) for client_webinar_* facts and core_lead_created (the welcome). The payload itself is never touched. Sites change who is
  * contacted with the `whieda_lead_contacts` filter, and where a webinar's fields live with
  * `whieda_webinar_details`.
  */
 class Whieda_Resolver {
-
-	/** Longest embed the contract accepts. */
-	const MAX_EMBED = 8000;
 
 	/** Telegram chat ids: numeric (negative for groups) or @channelusername. */
 	const CHAT_ID = '/^(-?[1-9][0-9]{0,19}|@[A-Za-z][A-Za-z0-9_]{4,31})$/';
@@ -48,10 +45,20 @@ class Whieda_Resolver {
 				}
 			}
 		} elseif ( 'core_lead_created' === $hook && isset( $args[0] ) && absint( $args[0] ) ) {
-			// The lead's Telegram chat, for the welcome scenario.
+			// The lead's Telegram chat, for the welcome scenario; where the team opens the lead, for its notice.
 			$contacts = $this->contacts( absint( $args[0] ), 0 );
 			if ( array() !== $contacts ) {
 				$resolved['contacts'] = $contacts;
+			}
+			/**
+			 * Filters where the team opens a new lead (the team's Telegram notice links to it).
+			 *
+			 * @param string $url     Default: the lead_entry's edit screen in wp-admin.
+			 * @param int    $lead_id The lead.
+			 */
+			$url = esc_url_raw( (string) apply_filters( 'whieda_lead_admin_url', admin_url( 'post.php?post=' . absint( $args[0] ) . '&action=edit' ), absint( $args[0] ) ), array( 'http', 'https' ) );
+			if ( '' !== $url && strlen( $url ) <= 2000 ) {
+				$resolved['lead_url'] = $url;
 			}
 			return $resolved;
 		} else {
@@ -77,18 +84,19 @@ class Whieda_Resolver {
 		$meta    = Whieda_Webinar_View::META;
 		$details = array(
 			'title'         => $post->post_title,
-			'url'           => (string) get_permalink( $post ),
+			// Live: the room (the messages say «ссылка на комнату»); a recording: its page.
+			'url'           => 'auto' === get_post_meta( $post->ID, $meta['webinar_type'], true ) ? (string) get_permalink( $post ) : Whieda_Room_Page::url( $post->ID ),
 			'recording_url' => (string) get_post_meta( $post->ID, $meta['recording_url'], true ),
 			'stream_type'   => (string) get_post_meta( $post->ID, $meta['stream_type'], true ),
-			'player_embed'  => (string) get_post_meta( $post->ID, $meta['player_embed'], true ),
-			'chat_embed'    => (string) get_post_meta( $post->ID, $meta['chat_embed'], true ),
+			'cta_label'     => (string) get_post_meta( $post->ID, $meta['cta_label'], true ),
+			'cta_url'       => (string) get_post_meta( $post->ID, $meta['cta_url'], true ),
 			'starts_at'     => self::moment( get_post_meta( $post->ID, $meta['starts_at'], true ) ),
 		);
 		/**
 		 * Filters a webinar's fields as the sidecar gets them (where a site keeps its stream type,
-		 * embeds or recording link). Strings; embeds are stored verbatim and escaped where shown.
+		 * CTA or recording link). The embeds are not among them: the stream stays in WordPress's pages.
 		 *
-		 * @param array   $details Fields: title, url, recording_url, stream_type, player_embed, chat_embed,
+		 * @param array   $details Fields: title, url, recording_url, stream_type, cta_label, cta_url,
 		 *                         starts_at (unix seconds, or null when unknown).
 		 * @param WP_Post $post    The webinar_event.
 		 */
@@ -96,15 +104,15 @@ class Whieda_Resolver {
 		$clean   = array(
 			'title'         => mb_substr( (string) ( $details['title'] ?? '' ), 0, 500 ),
 			'stream_type'   => substr( sanitize_key( (string) ( $details['stream_type'] ?? '' ) ), 0, 32 ),
-			'player_embed'  => mb_substr( (string) ( $details['player_embed'] ?? '' ), 0, self::MAX_EMBED ),
-			'chat_embed'    => mb_substr( (string) ( $details['chat_embed'] ?? '' ), 0, self::MAX_EMBED ),
+			'cta_label'     => mb_substr( (string) ( $details['cta_label'] ?? '' ), 0, 200 ),
 		);
 		$starts = self::moment( $details['starts_at'] ?? null );
 		if ( null !== $starts ) {
 			$clean['starts_at'] = $starts;
 		}
-		foreach ( array( 'url', 'recording_url' ) as $link ) {
-			$url            = esc_url_raw( (string) ( $details[ $link ] ?? '' ), array( 'http', 'https' ) );
+		foreach ( array( 'url', 'recording_url', 'cta_url' ) as $link ) {
+			$url            = (string) ( $details[ $link ] ?? '' );
+			$url            = esc_url_raw( 0 === strpos( $url, '/' ) && 0 !== strpos( $url, '//' ) ? home_url( $url ) : $url, array( 'http', 'https' ) );
 			$clean[ $link ] = strlen( $url ) <= 2000 ? $url : '';
 		}
 		return $clean;

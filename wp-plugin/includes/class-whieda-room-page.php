@@ -15,7 +15,9 @@ defined( 'ABSPATH' ) || exit;
  * assets/js/whieda-pages.js turns each state into the page: before the start, on air, and after
  * the stop the post-webinar screens (class-whieda-post-webinar.php).
  *
- * The webinar: the shortcode's `webinar` attribute, else ?webinar=ID, else the one on air, else the next.
+ * The webinar: the shortcode's `webinar` attribute, else ?webinar=ID, else the one on air, else the
+ * person's own that ended in the last day (so a reload after the stop still shows its screens), else the next.
+ * A logged-in person without a lead is sent to the lead form (filter `whieda_lead_form_url`).
  */
 class Whieda_Room_Page {
 
@@ -29,6 +31,22 @@ class Whieda_Room_Page {
 
 	public function register() {
 		add_shortcode( self::SHORTCODE, array( $this, 'render' ) );
+	}
+
+	/**
+	 * Where a live webinar's room is: the messages' links (reminders, follow-ups) and the schedule's.
+	 *
+	 * @param int $webinar_id The webinar_event.
+	 * @return string
+	 */
+	public static function url( $webinar_id ) {
+		/**
+		 * Filters the page of a webinar's live room (the page with [whieda_live_room]).
+		 *
+		 * @param string $url        Default: /account/webinar_room/?webinar=ID on this site.
+		 * @param int    $webinar_id The webinar.
+		 */
+		return (string) apply_filters( 'whieda_room_url', add_query_arg( 'webinar', absint( $webinar_id ), home_url( '/account/webinar_room/' ) ), absint( $webinar_id ) );
 	}
 
 	/**
@@ -48,19 +66,28 @@ class Whieda_Room_Page {
 			'room'      => null,
 			'login_url' => wp_login_url( add_query_arg( array() ) ),
 			'schedule'  => home_url( '/webinars/' ),
+			/**
+			 * Filters where a logged-in person without a lead is sent to get one (the page with [whieda_lead_form]).
+			 *
+			 * @param string $url Default: /lead/ on this site.
+			 */
+			'lead_form' => (string) apply_filters( 'whieda_lead_form_url', home_url( '/lead/' ) ),
 		);
 		if ( ! is_user_logged_in() ) {
 			$view['state'] = 'login';
 		} elseif ( ! Whieda_Room_Route::current_lead_id() ) {
 			$view['state'] = 'no_lead';
 		} else {
-			$webinar = Whieda_Webinar_View::get( $webinar_id ? $webinar_id : Whieda_Webinar_View::current_id() );
+			$webinar = Whieda_Webinar_View::get( $webinar_id ? $webinar_id : Whieda_Webinar_View::current_id( Whieda_Room_Route::current_lead_id() ) );
 			if ( ! $webinar || 'publish' !== $webinar['post_status'] || 'live' !== $webinar['webinar_type'] ) {
 				$view['state'] = 'none';
 			} else {
 				$view['webinar'] = $webinar;
 				$view['room']    = Whieda_Room_Route::read_state( $webinar['id'] );
-				$view['flow']    = Whieda_Post_Webinar::screens( $webinar, Whieda_Post_Webinar::route_of( Whieda_Room_Route::current_lead_id(), $webinar['id'] ) );
+				$route           = Whieda_Post_Webinar::route_of( Whieda_Room_Route::current_lead_id(), $webinar['id'] );
+				// Before the sidecar routes the lead (a minute after the stop), the room itself knows who came in.
+				$was_there       = '' !== $route || 'ended' !== $view['room']['status'] || Whieda_Room_Sessions::entered( Whieda_Room_Route::current_lead_id(), $webinar['id'] );
+				$view['flow']    = Whieda_Post_Webinar::screens( $webinar, $route, $was_there );
 				if ( 'ended' !== $view['room']['status'] ) {
 					add_filter( 'whieda_room_poll_sec', array( __CLASS__, 'poll_sec' ) );
 					whieda_enqueue_room_script( $webinar['id'] ); // Reports entry, presence and exit; polls the state.

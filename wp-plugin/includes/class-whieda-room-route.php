@@ -10,7 +10,10 @@ defined( 'ABSPATH' ) || exit;
 /**
  * - GET  /whieda/v1/rooms/{id}/state: the room state, the same shape and ETag as the sidecar's fast
  *   path (read from the bridge's {prefix}whieda_rooms), for sites where the fast path is not proxied.
- *   Read-only: room state changes only through Core's commands (seed 002).
+ *   Read-only: room state changes only through Core's commands (seed 002). Public and cacheable: only
+ *   status, CTA visibility, label and link, version — never the embeds.
+ * - GET  /whieda/v1/rooms/{id}/embeds: the player, chat and presentation for a room page that was made
+ *   before they were set (its cookie and REST nonce, the same admission as the room: a user with a lead).
  * - POST /whieda/v1/rooms/{id}/enter | leave | complete: the room page reports its lead's entry, exit
  *   (navigator.sendBeacon on tab close) and completion; a logged-in user with a lead, REST nonce
  *   (header or _wpnonce). Each fires its client_webinar_* fact once per participation session.
@@ -51,6 +54,15 @@ class Whieda_Room_Route {
 				'methods'             => 'GET',
 				'callback'            => array( $this, 'state' ),
 				'permission_callback' => '__return_true',
+			)
+		);
+		register_rest_route(
+			self::NS,
+			$room . '/embeds',
+			array(
+				'methods'             => 'GET',
+				'callback'            => array( $this, 'embeds' ),
+				'permission_callback' => array( $this, 'may_report' ),
 			)
 		);
 		foreach ( array( 'enter', 'leave', 'complete' ) as $report ) {
@@ -94,8 +106,25 @@ class Whieda_Room_Route {
 	}
 
 	/**
-	 * A room's state as the REST route and the room pages show it, read from {prefix}whieda_rooms
-	 * (a room no command reached yet is 'scheduled', version 0).
+	 * The embeds of a room, as its page prints them, for an admitted person's page (never cached).
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response
+	 */
+	public function embeds( WP_REST_Request $request ) {
+		$webinar = Whieda_Webinar_View::get( (int) $request['id'] );
+		$html    = array();
+		foreach ( array( 'player_embed', 'chat_embed', 'presentation' ) as $field ) {
+			$html[ $field ] = $webinar ? Whieda_Webinar_View::embed( $webinar[ $field ] ) : '';
+		}
+		$response = new WP_REST_Response( $html, 200 );
+		$response->header( 'Cache-Control', 'private, no-store' );
+		return $response;
+	}
+
+	/**
+	 * A room's public state as the REST route and the room pages show it, read from {prefix}whieda_rooms
+	 * (a room no command reached yet is 'scheduled', version 0). The same shape as the sidecar's.
 	 *
 	 * @param int $webinar_id Webinar.
 	 * @return array
@@ -104,19 +133,18 @@ class Whieda_Room_Route {
 		global $wpdb;
 		$webinar_id = (int) $webinar_id;
 		$suppress   = $wpdb->suppress_errors( true ); // Before the sidecar's first start the table is not there yet.
-		$row        = $wpdb->get_row( $wpdb->prepare( 'SELECT status, cta_visible, stream_type, player_embed, chat_embed, version, updated_at FROM ' . $wpdb->prefix . 'whieda_rooms WHERE webinar_id = %d', $webinar_id ) ); // phpcs:ignore WordPress.DB
+		$row        = $wpdb->get_row( $wpdb->prepare( 'SELECT status, cta_visible, details, version, updated_at FROM ' . $wpdb->prefix . 'whieda_rooms WHERE webinar_id = %d', $webinar_id ) ); // phpcs:ignore WordPress.DB
 		$wpdb->suppress_errors( $suppress );
-		$stream = $row ? (string) $row->stream_type : '';
+		$details = $row ? json_decode( (string) $row->details, true ) : array();
+		$details = is_array( $details ) ? $details : array();
 		return array(
-			'webinar_id'    => $webinar_id,
-			'status'        => $row ? (string) $row->status : 'scheduled',
-			'cta_visible'   => $row && (bool) $row->cta_visible,
-			'stream_type'   => $stream,
-			'internal_chat' => ! in_array( $stream, self::EXTERNAL_CHAT, true ),
-			'player_embed'  => $row ? (string) $row->player_embed : '',
-			'chat_embed'    => $row ? (string) $row->chat_embed : '',
-			'version'       => $row ? (int) $row->version : 0,
-			'updated_at'    => $row ? gmdate( 'Y-m-d\TH:i:s\Z', strtotime( $row->updated_at . ' UTC' ) ) : null,
+			'webinar_id'  => $webinar_id,
+			'status'      => $row ? (string) $row->status : 'scheduled',
+			'cta_visible' => $row && (bool) $row->cta_visible,
+			'cta_label'   => (string) ( $details['cta_label'] ?? '' ),
+			'cta_url'     => (string) ( $details['cta_url'] ?? '' ),
+			'version'     => $row ? (int) $row->version : 0,
+			'updated_at'  => $row ? gmdate( 'Y-m-d\TH:i:s\Z', strtotime( $row->updated_at . ' UTC' ) ) : null,
 		);
 	}
 
@@ -229,6 +257,7 @@ class Whieda_Room_Route {
 			'enterUrl'         => $rest( 'enter' ),
 			'leaveUrl'         => $rest( 'leave' ),
 			'completeUrl'      => $rest( 'complete' ),
+			'embedsUrl'        => $rest( 'embeds' ),
 			'nonce'            => wp_create_nonce( 'wp_rest' ),
 			/**
 			 * Filters how often (seconds) a room page polls the room state; the CTA follows within about this.

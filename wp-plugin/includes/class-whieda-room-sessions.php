@@ -64,6 +64,18 @@ class Whieda_Room_Sessions {
 		return 1 === $wpdb->query( $wpdb->prepare( 'UPDATE ' . self::table() . " SET {$column} = %s WHERE session_id = %s AND lead_id = %d AND webinar_id = %d AND {$column} IS NULL", gmdate( 'Y-m-d H:i:s' ), $session_id, $lead_id, $webinar_id ) ); // phpcs:ignore WordPress.DB
 	}
 
+	/**
+	 * Whether the lead ever entered this room (within KEEP_DAYS).
+	 *
+	 * @param int $lead_id    Lead.
+	 * @param int $webinar_id Webinar.
+	 * @return bool
+	 */
+	public static function entered( $lead_id, $webinar_id ) {
+		global $wpdb;
+		return (bool) $wpdb->get_var( $wpdb->prepare( 'SELECT 1 FROM ' . self::table() . ' WHERE lead_id = %d AND webinar_id = %d LIMIT 1', $lead_id, $webinar_id ) ); // phpcs:ignore WordPress.DB
+	}
+
 	/** Daily: forget sessions older than KEEP_DAYS. */
 	public static function forget_old() {
 		global $wpdb;

@@ -9,7 +9,9 @@ defined( 'ABSPATH' ) || exit;
 
 /**
  * Renders Core's upcoming webinar_events (render-only): title, date and time in the site's
- * timezone, poster, «Прямой эфир» or «Запись». A logged-in user with a lead registers with one
+ * timezone, poster, «Прямой эфир» or «Запись», a countdown to the start, «Идёт сейчас» and the way
+ * into the room while one is on air; then the webinars that ended in the last week, as ended (the
+ * recording offered only to a lead the sidecar routed not_attended). A logged-in user with a lead registers with one
  * button (a nonce-checked POST to admin-post.php that fires client_webinar_registered once); a
  * guest is invited to the site's own /signup/, which the bridge never bypasses.
  */
@@ -50,11 +52,12 @@ class Whieda_Schedule_Page {
 		whieda_enqueue_page_assets();
 		$view = array(
 			'webinars'   => Whieda_Webinar_View::upcoming( absint( $atts['limit'] ) ),
+			'past'       => Whieda_Webinar_View::recently_ended( Whieda_Webinar_View::RECENT_PAST, 6 ),
+			'lead_form'  => (string) apply_filters( 'whieda_lead_form_url', home_url( '/lead/' ) ), // See Whieda_Room_Page.
 			'logged_in'  => is_user_logged_in(),
 			'lead_id'    => Whieda_Room_Route::current_lead_id(),
 			'signup_url' => self::signup_url(),
 			'login_url'  => wp_login_url( get_permalink() ? get_permalink() : home_url( '/webinars/' ) ),
-			'room_url'   => home_url( '/account/webinar_room/' ),
 			'action_url' => admin_url( 'admin-post.php' ),
 			'just_done'  => isset( $_GET['whieda_registered'] ) ? absint( $_GET['whieda_registered'] ) : 0, // phpcs:ignore WordPress.Security.NonceVerification
 			'user_id'    => get_current_user_id(),

@@ -37,15 +37,55 @@ $done_text = array(
 	'save'     => __( 'Изменения сохранены.', 'whieda-bridge' ),
 	'create'   => __( 'Вебинар создан. Заполните его поля и сохраните.', 'whieda-bridge' ),
 	'start'    => __( 'Команда «начать эфир» отправлена.', 'whieda-bridge' ),
+	'restart'  => __( 'Команда «начать эфир заново» отправлена.', 'whieda-bridge' ),
 	'stop'     => __( 'Команда «завершить эфир» отправлена.', 'whieda-bridge' ),
 	'cta_show' => __( 'Команда «показать кнопку» отправлена.', 'whieda-bridge' ),
 	'cta_hide' => __( 'Команда «скрыть кнопку» отправлена.', 'whieda-bridge' ),
 );
+// Commands not sent, and why: said as a problem, not as a success.
+$refusal_text = array(
+	'cta_no_link'    => __( 'Кнопка не показана: у неё нет ссылки. Укажите «Ссылку кнопки действия» и нажмите «Показать кнопку» ещё раз.', 'whieda-bridge' ),
+	'restart_needed' => __( 'Эфир уже завершён, и он не начат снова. Чтобы начать его заново, нажмите «Начать эфир заново» и подтвердите.', 'whieda-bridge' ),
+);
+$field_labels = array(
+	'player_embed' => __( 'Плеер', 'whieda-bridge' ),
+	'chat_embed'   => __( 'Чат', 'whieda-bridge' ),
+	'presentation' => __( 'Презентация', 'whieda-bridge' ),
+);
+$preview = function ( $html ) {
+	if ( '' !== trim( $html ) ) {
+		echo '<div class="whieda-console__preview"><span class="whieda-hint">' . esc_html__( 'Так это увидят участники:', 'whieda-bridge' ) . '</span>';
+		echo Whieda_Webinar_View::embed( $html ); // phpcs:ignore WordPress.Security.EscapeOutput -- kses'd.
+		echo '</div>';
+	}
+};
 ?>
 <div class="whieda-console">
 	<h2 class="whieda-console__title"><?php esc_html_e( 'Управление вебинаром', 'whieda-bridge' ); ?></h2>
-	<?php if ( isset( $done_text[ $view['done'] ] ) ) : ?>
-		<p class="whieda-notice whieda-notice--done" role="status"><?php echo esc_html( $done_text[ $view['done'] ] ); ?></p>
+	<?php if ( $view['saved'] || isset( $done_text[ $view['done'] ] ) ) : ?>
+		<p class="whieda-notice whieda-notice--done" role="status">
+			<?php
+			if ( $view['saved'] ) {
+				echo esc_html( $done_text['save'] ) . ' ';
+			}
+			echo isset( $done_text[ $view['done'] ] ) && ! ( $view['saved'] && 'save' === $view['done'] ) ? esc_html( $done_text[ $view['done'] ] ) : '';
+			?>
+		</p>
+	<?php endif; ?>
+	<?php if ( isset( $refusal_text[ $view['done'] ] ) ) : ?>
+		<p class="whieda-notice whieda-notice--refused" role="alert"><?php echo esc_html( $refusal_text[ $view['done'] ] ); ?></p>
+	<?php endif; ?>
+	<?php if ( array_filter( $view['removed'] ) ) : ?>
+		<div class="whieda-notice whieda-notice--removed" role="alert">
+			<p><?php esc_html_e( 'Из вставок убрано то, что сайт не показывает участникам:', 'whieda-bridge' ); ?></p>
+			<ul>
+				<?php foreach ( $view['removed'] as $field => $notes ) : ?>
+					<?php foreach ( (array) $notes as $note ) : ?>
+						<li><?php echo esc_html( ( $field_labels[ $field ] ?? $field ) . ': ' . $note ); ?></li>
+					<?php endforeach; ?>
+				<?php endforeach; ?>
+			</ul>
+		</div>
 	<?php endif; ?>
 
 	<div class="whieda-console__pick">
@@ -67,6 +107,13 @@ $done_text = array(
 		<p class="whieda-empty"><?php esc_html_e( 'Вебинаров пока нет. Создайте первый.', 'whieda-bridge' ); ?></p>
 	<?php else : ?>
 		<?php $room = $view['room']; ?>
+		<?php // One form: every command sends the fields too, so what the speaker typed is saved first (never lost). ?>
+		<form method="post" action="<?php echo esc_url( $action ); ?>" class="whieda-console__main" data-whieda-console-form>
+			<input type="hidden" name="action" value="<?php echo esc_attr( Whieda_Admin_Console::ACTION ); ?>">
+			<input type="hidden" name="webinar_id" value="<?php echo esc_attr( (string) $webinar['id'] ); ?>">
+			<?php wp_nonce_field( Whieda_Admin_Console::ACTION . '_' . $webinar['id'] ); ?>
+			<?php // Enter in a field saves (the form's first button), it never starts or stops the webinar. ?>
+			<button type="submit" name="command" value="save" class="screen-reader-text" tabindex="-1"><?php esc_html_e( 'Сохранить', 'whieda-bridge' ); ?></button>
 		<section class="whieda-console__live" data-whieda-console data-status="<?php echo esc_attr( $room['status'] ); ?>"
 			data-state-url="<?php echo esc_url( $view['stateUrl'] ); ?>" data-fallback-url="<?php echo esc_url( $view['fallback'] ); ?>"
 			aria-labelledby="whieda-console-live">
@@ -83,20 +130,26 @@ $done_text = array(
 			</p>
 			<div class="whieda-console__commands">
 				<?php
-				$form( 'start', __( 'Начать эфир', 'whieda-bridge' ), 'whieda-button', $webinar['id'] );
-				$form( 'stop', __( 'Завершить эфир', 'whieda-bridge' ), 'whieda-button whieda-button--danger', $webinar['id'] );
-				$form( 'cta_show', __( 'Показать кнопку', 'whieda-bridge' ), 'whieda-button whieda-button--secondary', $webinar['id'] );
-				$form( 'cta_hide', __( 'Скрыть кнопку', 'whieda-bridge' ), 'whieda-button whieda-button--secondary', $webinar['id'] );
+				$command = function ( $name, $label, $class, $show_when = '', $confirm = '' ) use ( $room ) {
+					$shown = '' === $show_when || in_array( $room['status'], explode( ' ', $show_when ), true );
+					?>
+					<button type="submit" name="command" value="<?php echo esc_attr( $name ); ?>" class="<?php echo esc_attr( $class ); ?>" data-command="<?php echo esc_attr( $name ); ?>"
+						<?php echo '' !== $show_when ? ' data-show-when="' . esc_attr( $show_when ) . '"' : ''; ?><?php echo $shown ? '' : ' hidden'; ?>
+						<?php echo '' !== $confirm ? ' data-confirm="' . esc_attr( $confirm ) . '"' : ''; ?>><?php echo esc_html( $label ); ?></button>
+					<?php
+				};
+				$command( 'start', __( 'Начать эфир', 'whieda-bridge' ), 'whieda-button', 'scheduled live' );
+				$command( 'restart', __( 'Начать эфир заново', 'whieda-bridge' ), 'whieda-button', 'ended', __( 'Эфир уже завершён. Начать его заново? Участники снова увидят трансляцию вместо экранов завершения.', 'whieda-bridge' ) );
+				$command( 'stop', __( 'Завершить эфир', 'whieda-bridge' ), 'whieda-button whieda-button--danger', '', __( 'Завершить эфир? Участники увидят экраны завершения, трансляция для них закончится.', 'whieda-bridge' ) );
+				$command( 'cta_show', __( 'Показать кнопку', 'whieda-bridge' ), 'whieda-button whieda-button--secondary' );
+				$command( 'cta_hide', __( 'Скрыть кнопку', 'whieda-bridge' ), 'whieda-button whieda-button--secondary' );
 				?>
 			</div>
+			<p class="whieda-hint"><?php esc_html_e( 'Каждая команда сначала сохраняет поля ниже.', 'whieda-bridge' ); ?></p>
 		</section>
 
-		<form method="post" action="<?php echo esc_url( $action ); ?>" class="whieda-console__fields">
+		<div class="whieda-console__fields">
 			<h3><?php esc_html_e( 'Поля вебинара', 'whieda-bridge' ); ?></h3>
-			<input type="hidden" name="action" value="<?php echo esc_attr( Whieda_Admin_Console::ACTION ); ?>">
-			<input type="hidden" name="command" value="save">
-			<input type="hidden" name="webinar_id" value="<?php echo esc_attr( (string) $webinar['id'] ); ?>">
-			<?php wp_nonce_field( Whieda_Admin_Console::ACTION . '_' . $webinar['id'] ); ?>
 			<p><label for="whieda-f-title"><?php esc_html_e( 'Название', 'whieda-bridge' ); ?></label>
 				<input id="whieda-f-title" name="title" type="text" required value="<?php echo esc_attr( $webinar['title'] ); ?>"></p>
 			<p><label for="whieda-f-starts"><?php esc_html_e( 'Дата и время начала', 'whieda-bridge' ); ?>
@@ -113,19 +166,23 @@ $done_text = array(
 				<span id="whieda-f-stream-hint" class="whieda-hint"><?php esc_html_e( 'Для Zoom и Telegram чат на сайте не показывается: у вебинара один чат.', 'whieda-bridge' ); ?></span></p>
 			<p><label for="whieda-f-player"><?php esc_html_e( 'Плеер (iframe)', 'whieda-bridge' ); ?></label>
 				<textarea id="whieda-f-player" name="player_embed" rows="3"><?php echo esc_textarea( $webinar['player_embed'] ); ?></textarea></p>
+			<?php $preview( $webinar['player_embed'] ); ?>
 			<p><label for="whieda-f-chat"><?php esc_html_e( 'Чат на сайте (iframe, только для OBS)', 'whieda-bridge' ); ?></label>
 				<textarea id="whieda-f-chat" name="chat_embed" rows="3"><?php echo esc_textarea( $webinar['chat_embed'] ); ?></textarea></p>
+			<?php $preview( $webinar['chat_embed'] ); ?>
 			<p><label for="whieda-f-external"><?php esc_html_e( 'Ссылка на Zoom или группу Telegram', 'whieda-bridge' ); ?></label>
 				<input id="whieda-f-external" name="external_url" type="text" inputmode="url" value="<?php echo esc_attr( $webinar['external_url'] ); ?>"></p>
 			<p><label for="whieda-f-presentation"><?php esc_html_e( 'Презентация (iframe)', 'whieda-bridge' ); ?></label>
 				<textarea id="whieda-f-presentation" name="presentation" rows="3"><?php echo esc_textarea( $webinar['presentation'] ); ?></textarea></p>
+			<?php $preview( $webinar['presentation'] ); ?>
 			<p><label for="whieda-f-cta-label"><?php esc_html_e( 'Текст кнопки действия', 'whieda-bridge' ); ?></label>
 				<input id="whieda-f-cta-label" name="cta_label" type="text" value="<?php echo esc_attr( $webinar['cta_label'] ); ?>"></p>
 			<p><label for="whieda-f-cta-url"><?php esc_html_e( 'Ссылка кнопки действия', 'whieda-bridge' ); ?></label>
 				<input id="whieda-f-cta-url" name="cta_url" type="text" inputmode="url" value="<?php echo esc_attr( $webinar['cta_url'] ); ?>"></p>
 			<p><label for="whieda-f-recording"><?php esc_html_e( 'Ссылка на запись (после эфира)', 'whieda-bridge' ); ?></label>
 				<input id="whieda-f-recording" name="recording_url" type="text" inputmode="url" value="<?php echo esc_attr( $webinar['recording_url'] ); ?>"></p>
-			<p><button type="submit" class="whieda-button"><?php esc_html_e( 'Сохранить', 'whieda-bridge' ); ?></button></p>
+			<p><button type="submit" name="command" value="save" class="whieda-button"><?php esc_html_e( 'Сохранить', 'whieda-bridge' ); ?></button></p>
+		</div>
 		</form>
 	<?php endif; ?>
 </div>

@@ -16,7 +16,17 @@ $fields = array(
 ?>
 <div class="whieda-lead-form" id="whieda-lead-form">
 <?php if ( $view['sent'] ) : ?>
-	<p class="whieda-lead-form__sent" role="status"><?php esc_html_e( 'Спасибо! Заявка принята — мы скоро свяжемся с вами.', 'whieda-bridge' ); ?></p>
+	<div class="whieda-lead-form__sent" role="status">
+		<p><?php esc_html_e( 'Спасибо! Заявка принята — мы скоро свяжемся с вами.', 'whieda-bridge' ); ?></p>
+		<?php if ( $view['logged_in'] ) : ?>
+			<p><?php esc_html_e( 'А пока выберите вебинар и запишитесь на него.', 'whieda-bridge' ); ?></p>
+			<p><a class="whieda-button" href="<?php echo esc_url( $view['schedule'] ); ?>"><?php esc_html_e( 'Выбрать вебинар', 'whieda-bridge' ); ?></a></p>
+		<?php else : ?>
+			<p><?php esc_html_e( 'Чтобы записаться на вебинар и смотреть эфир, зарегистрируйтесь на сайте — это бесплатно.', 'whieda-bridge' ); ?></p>
+			<p><a class="whieda-button" href="<?php echo esc_url( $view['signup_url'] ); ?>"><?php esc_html_e( 'Зарегистрироваться', 'whieda-bridge' ); ?></a>
+				<a class="whieda-link" href="<?php echo esc_url( $view['schedule'] ); ?>"><?php esc_html_e( 'Расписание вебинаров', 'whieda-bridge' ); ?></a></p>
+		<?php endif; ?>
+	</div>
 <?php else : ?>
 	<?php if ( array() !== $view['errors'] ) : ?>
 		<div class="whieda-lead-form__errors" role="alert">
@@ -50,7 +60,7 @@ $fields = array(
 			<label><?php esc_html_e( 'Не заполняйте это поле', 'whieda-bridge' ); ?>
 				<input type="text" name="<?php echo esc_attr( Whieda_Lead_Form::HONEYPOT ); ?>" value="" tabindex="-1" autocomplete="off"></label>
 		</p>
-		<p><button type="submit"><?php esc_html_e( 'Отправить заявку', 'whieda-bridge' ); ?></button></p>
+		<p><button type="submit" class="whieda-button"><?php esc_html_e( 'Отправить заявку', 'whieda-bridge' ); ?></button></p>
 	</form>
 <?php endif; ?>
 </div>

@@ -15,7 +15,9 @@ if ( 'room' !== $view['state'] ) : ?>
 			<p><a class="whieda-button" href="<?php echo esc_url( $view['login_url'] ); ?>"><?php esc_html_e( 'Войти', 'whieda-bridge' ); ?></a>
 				<a class="whieda-link" href="<?php echo esc_url( $view['schedule'] ); ?>"><?php esc_html_e( 'Расписание вебинаров', 'whieda-bridge' ); ?></a></p>
 		<?php elseif ( 'no_lead' === $view['state'] ) : ?>
-			<p class="whieda-notice"><?php esc_html_e( 'Для этой учётной записи не найдена заявка участника. Напишите вашему партнёру, чтобы получить доступ к вебинарам.', 'whieda-bridge' ); ?></p>
+			<p class="whieda-notice"><?php esc_html_e( 'Чтобы войти в комнату вебинара, нужна заявка участника, а у этой учётной записи её пока нет. Оставьте заявку — это займёт минуту, и комната откроется.', 'whieda-bridge' ); ?></p>
+			<p><a class="whieda-button" href="<?php echo esc_url( $view['lead_form'] ); ?>"><?php esc_html_e( 'Оставить заявку', 'whieda-bridge' ); ?></a>
+				<a class="whieda-link" href="<?php echo esc_url( $view['schedule'] ); ?>"><?php esc_html_e( 'Расписание вебинаров', 'whieda-bridge' ); ?></a></p>
 		<?php else : ?>
 			<p class="whieda-notice"><?php esc_html_e( 'Сейчас нет вебинара, в который можно войти.', 'whieda-bridge' ); ?></p>
 			<p><a class="whieda-button" href="<?php echo esc_url( $view['schedule'] ); ?>"><?php esc_html_e( 'Расписание вебинаров', 'whieda-bridge' ); ?></a></p>
@@ -56,14 +58,18 @@ $hidden   = function ( $statuses ) use ( $status ) {
 	</header>
 
 	<div class="whieda-room__waiting" data-show-when="scheduled"<?php $hidden( array( 'scheduled' ) ); ?>>
+		<?php if ( $webinar['starts_at'] > time() ) : ?>
+			<p class="whieda-countdown" data-whieda-countdown="<?php echo esc_attr( (string) $webinar['starts_at'] ); ?>" hidden></p>
+		<?php endif; ?>
 		<?php if ( '' !== $webinar['poster'] ) : ?>
 			<img class="whieda-room__poster" src="<?php echo esc_url( $webinar['poster'] ); ?>" alt="">
 		<?php endif; ?>
 	</div>
 
 	<div class="whieda-room__live" data-show-when="live"<?php $hidden( array( 'live' ) ); ?>>
+		<?php // Each embed's box is there even when empty: a page made before the speaker set one fills it at the start (data-whieda-embed). ?>
 		<div class="whieda-room__grid<?php echo $external || '' === trim( $webinar['chat_embed'] ) ? ' whieda-room__grid--single' : ''; ?>">
-			<div class="whieda-room__player">
+			<div class="whieda-room__player" data-whieda-embed="player_embed">
 				<?php if ( '' !== trim( $webinar['player_embed'] ) ) : ?>
 					<?php echo Whieda_Webinar_View::embed( $webinar['player_embed'] ); // phpcs:ignore WordPress.Security.EscapeOutput -- kses'd. ?>
 				<?php else : ?>
@@ -88,23 +94,24 @@ $hidden   = function ( $statuses ) use ( $status ) {
 						</a>
 					<?php endif; ?>
 				</aside>
-			<?php elseif ( '' !== trim( $webinar['chat_embed'] ) ) : ?>
-				<aside class="whieda-room__chat whieda-room__chat--internal" aria-label="<?php esc_attr_e( 'Чат эфира', 'whieda-bridge' ); ?>">
+			<?php else : ?>
+				<aside class="whieda-room__chat whieda-room__chat--internal" data-whieda-embed="chat_embed" aria-label="<?php esc_attr_e( 'Чат эфира', 'whieda-bridge' ); ?>"<?php echo '' === trim( $webinar['chat_embed'] ) ? ' hidden' : ''; ?>>
 					<?php echo Whieda_Webinar_View::embed( $webinar['chat_embed'] ); // phpcs:ignore WordPress.Security.EscapeOutput -- kses'd. ?>
 				</aside>
 			<?php endif; ?>
 		</div>
-		<div class="whieda-room__cta" data-whieda-cta<?php echo $room['cta_visible'] ? '' : ' hidden'; ?>>
-			<?php if ( '' !== $webinar['cta_url'] ) : ?>
-				<a class="whieda-button whieda-button--cta" href="<?php echo esc_url( $webinar['cta_url'] ); ?>" target="_blank" rel="noopener"><?php echo esc_html( '' !== $webinar['cta_label'] ? $webinar['cta_label'] : __( 'Перейти к следующему шагу', 'whieda-bridge' ) ); ?></a>
-			<?php endif; ?>
+		<?php
+		// The CTA's label and link follow the room state (Core's last command), like its visibility.
+		$cta_url   = '' !== $room['cta_url'] ? $room['cta_url'] : $webinar['cta_url'];
+		$cta_label = '' !== $room['cta_label'] ? $room['cta_label'] : $webinar['cta_label'];
+		?>
+		<div class="whieda-room__cta" data-whieda-cta<?php echo $room['cta_visible'] && '' !== $cta_url ? '' : ' hidden'; ?>>
+			<a class="whieda-button whieda-button--cta" data-default-label="<?php esc_attr_e( 'Перейти к следующему шагу', 'whieda-bridge' ); ?>" href="<?php echo esc_url( $cta_url ); ?>" target="_blank" rel="noopener"><?php echo esc_html( '' !== $cta_label ? $cta_label : __( 'Перейти к следующему шагу', 'whieda-bridge' ) ); ?></a>
 		</div>
-		<?php if ( '' !== trim( $webinar['presentation'] ) ) : ?>
-			<section class="whieda-room__presentation" aria-label="<?php esc_attr_e( 'Презентация', 'whieda-bridge' ); ?>">
-				<h3><?php esc_html_e( 'Презентация', 'whieda-bridge' ); ?></h3>
-				<?php echo Whieda_Webinar_View::embed( $webinar['presentation'] ); // phpcs:ignore WordPress.Security.EscapeOutput -- kses'd. ?>
-			</section>
-		<?php endif; ?>
+		<section class="whieda-room__presentation" data-whieda-embed="presentation" aria-label="<?php esc_attr_e( 'Презентация', 'whieda-bridge' ); ?>"<?php echo '' === trim( $webinar['presentation'] ) ? ' hidden' : ''; ?>>
+			<h3><?php esc_html_e( 'Презентация', 'whieda-bridge' ); ?></h3>
+			<div data-whieda-embed-body><?php echo Whieda_Webinar_View::embed( $webinar['presentation'] ); // phpcs:ignore WordPress.Security.EscapeOutput -- kses'd. ?></div>
+		</section>
 	</div>
 
 	<?php Whieda_Post_Webinar::render( $view['flow'], 'ended' === $status ); ?>

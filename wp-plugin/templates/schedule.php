@@ -27,8 +27,10 @@ defined( 'ABSPATH' ) || exit;
 				$kind       = $webinar['webinar_type'];
 				$registered = Whieda_Schedule_Page::is_registered( $view['user_id'], $webinar['id'] );
 				$when       = Whieda_Webinar_View::when( $webinar );
+				$on_air     = 'live' === $kind && 'live' === Whieda_Room_Route::read_state( $webinar['id'] )['status'];
+				$room_link  = Whieda_Room_Page::url( $webinar['id'] );
 				?>
-				<li class="whieda-card whieda-card--<?php echo esc_attr( $kind ); ?>" id="whieda-webinar-<?php echo esc_attr( (string) $webinar['id'] ); ?>">
+				<li class="whieda-card whieda-card--<?php echo esc_attr( $kind ); ?><?php echo $on_air ? ' whieda-card--now' : ''; ?>" id="whieda-webinar-<?php echo esc_attr( (string) $webinar['id'] ); ?>">
 					<?php if ( '' !== $webinar['poster'] ) : ?>
 						<img class="whieda-card__poster" src="<?php echo esc_url( $webinar['poster'] ); ?>" alt="" loading="lazy">
 					<?php endif; ?>
@@ -40,15 +42,22 @@ defined( 'ABSPATH' ) || exit;
 								<time datetime="<?php echo esc_attr( gmdate( 'c', $webinar['starts_at'] ) ); ?>"><?php echo esc_html( $when ); ?></time>
 							</p>
 						<?php endif; ?>
+						<?php if ( $on_air ) : ?>
+							<p class="whieda-card__now"><span class="whieda-dot" aria-hidden="true"></span><?php esc_html_e( 'Идёт сейчас', 'whieda-bridge' ); ?></p>
+						<?php elseif ( $webinar['starts_at'] > time() ) : ?>
+							<p class="whieda-countdown" data-whieda-countdown="<?php echo esc_attr( (string) $webinar['starts_at'] ); ?>" hidden></p>
+						<?php endif; ?>
 						<?php if ( 'auto' === $kind ) : ?>
 							<p class="whieda-card__note"><?php esc_html_e( 'Это запись прошедшего эфира, а не прямая трансляция.', 'whieda-bridge' ); ?></p>
 						<?php endif; ?>
 						<?php if ( $view['logged_in'] ) : ?>
-							<?php if ( $registered ) : ?>
+							<?php if ( $on_air && $view['lead_id'] ) : ?>
+								<p class="whieda-card__form"><a class="whieda-button" href="<?php echo esc_url( $room_link ); ?>"><?php esc_html_e( 'Войти в эфир', 'whieda-bridge' ); ?><span class="screen-reader-text"><?php echo esc_html( ': ' . $webinar['title'] ); ?></span></a></p>
+							<?php elseif ( $registered ) : ?>
 								<p class="whieda-card__done" <?php echo $view['just_done'] === $webinar['id'] ? 'role="status"' : ''; ?>>
 									<?php esc_html_e( 'Вы записаны на этот вебинар.', 'whieda-bridge' ); ?>
 									<?php if ( 'live' === $kind ) : ?>
-										<a class="whieda-link" href="<?php echo esc_url( add_query_arg( 'webinar', $webinar['id'], $view['room_url'] ) ); ?>"><?php esc_html_e( 'Перейти в комнату вебинара', 'whieda-bridge' ); ?></a>
+										<a class="whieda-link" href="<?php echo esc_url( $room_link ); ?>"><?php esc_html_e( 'Перейти в комнату вебинара', 'whieda-bridge' ); ?></a>
 									<?php endif; ?>
 								</p>
 							<?php elseif ( $view['lead_id'] ) : ?>
@@ -62,7 +71,8 @@ defined( 'ABSPATH' ) || exit;
 									</button>
 								</form>
 							<?php else : ?>
-								<p class="whieda-card__note"><?php esc_html_e( 'Запись на вебинары доступна участникам с заявкой. Напишите вашему партнёру.', 'whieda-bridge' ); ?></p>
+								<p class="whieda-card__note"><?php esc_html_e( 'Записаться на вебинар можно после заявки участника.', 'whieda-bridge' ); ?>
+									<a class="whieda-link" href="<?php echo esc_url( $view['lead_form'] ); ?>"><?php esc_html_e( 'Оставить заявку', 'whieda-bridge' ); ?></a></p>
 							<?php endif; ?>
 						<?php else : ?>
 							<p class="whieda-card__note">
@@ -73,5 +83,34 @@ defined( 'ABSPATH' ) || exit;
 				</li>
 			<?php endforeach; ?>
 		</ul>
+	<?php endif; ?>
+	<?php if ( array() !== $view['past'] ) : ?>
+		<section class="whieda-schedule__past" aria-labelledby="whieda-schedule-past">
+			<h2 id="whieda-schedule-past" class="whieda-schedule__title"><?php esc_html_e( 'Прошедшие вебинары', 'whieda-bridge' ); ?></h2>
+			<ul class="whieda-schedule__list">
+				<?php foreach ( $view['past'] as $webinar ) : ?>
+					<?php
+					$when = Whieda_Webinar_View::when( $webinar );
+					// The recording goes only to whom the rules give it: a lead the sidecar routed not_attended (seed 002: none for partners).
+					$offer = $view['lead_id'] && '' !== $webinar['recording_url'] && 'not_attended' === Whieda_Post_Webinar::route_of( $view['lead_id'], $webinar['id'] );
+					?>
+					<li class="whieda-card whieda-card--ended" id="whieda-webinar-<?php echo esc_attr( (string) $webinar['id'] ); ?>">
+						<?php if ( '' !== $webinar['poster'] ) : ?>
+							<img class="whieda-card__poster" src="<?php echo esc_url( $webinar['poster'] ); ?>" alt="" loading="lazy">
+						<?php endif; ?>
+						<div class="whieda-card__body">
+							<p class="whieda-badge whieda-badge--auto"><?php esc_html_e( 'Эфир завершён', 'whieda-bridge' ); ?></p>
+							<h3 class="whieda-card__title"><?php echo esc_html( $webinar['title'] ); ?></h3>
+							<?php if ( '' !== $when ) : ?>
+								<p class="whieda-card__when"><time datetime="<?php echo esc_attr( gmdate( 'c', $webinar['starts_at'] ) ); ?>"><?php echo esc_html( $when ); ?></time></p>
+							<?php endif; ?>
+							<?php if ( $offer ) : ?>
+								<p class="whieda-card__form"><a class="whieda-button" href="<?php echo esc_url( $webinar['recording_url'] ); ?>"><?php esc_html_e( 'Смотреть запись', 'whieda-bridge' ); ?><span class="screen-reader-text"><?php echo esc_html( ': ' . $webinar['title'] ); ?></span></a></p>
+							<?php endif; ?>
+						</div>
+					</li>
+				<?php endforeach; ?>
+			</ul>
+		</section>
 	<?php endif; ?>
 </section>

@@ -6,7 +6,9 @@
  * It registers the Core post types and roles, turns core_ingest_event into a
  * lead_entry (with the Telegram chat id of a user who started the bot) and fires core_lead_created, stores a webinar's status and CTA
  * visibility when the Core commands fire, and fires core_user_registered /
- * core_user_login as the real Core does.
+ * core_user_login as the real Core does. Like a real Core, it links a person to a lead (the user
+ * meta `lead_id` the bridge reads): on its /signup/ form (a candidate account with its lead, logged
+ * in at once), and when a logged-in person without a lead sends the lead form.
  *
  * @package Whieda_Tests
  */
@@ -78,6 +80,11 @@ add_action(
 		foreach ( $meta as $key => $value ) {
 			update_post_meta( $lead_id, $key, $value );
 		}
+		// The person who sent it, logged in and without a lead yet, is this lead from now on.
+		$user_id = get_current_user_id();
+		if ( $user_id && ! get_user_meta( $user_id, 'lead_id', true ) ) {
+			update_user_meta( $user_id, 'lead_id', $lead_id );
+		}
 		// Core knows the chats of Telegram users who have started the site's bot (the option
 		// whieda_standin_telegram_chats: username => chat id); a lead from one of them gets its chat id.
 		$chats    = (array) get_option( 'whieda_standin_telegram_chats', array() );
@@ -136,4 +143,72 @@ add_filter(
 	},
 	10,
 	2
+);
+
+// Core's /signup/ (stand-in): name, email, password → a candidate account, logged in, with its lead
+// (core_ingest_event, source `signup`), then the schedule. Errors are shown on the form; nothing is half made.
+add_filter(
+	'the_content',
+	function ( $content ) {
+		if ( ! is_page( 'signup' ) || ! in_the_loop() ) {
+			return $content;
+		}
+		whieda_enqueue_page_assets(); // The plugin's form styles: the stand-in has none of its own.
+		if ( is_user_logged_in() ) {
+			return '<p>Вы уже зарегистрированы. <a href="' . esc_url( home_url( '/webinars/' ) ) . '">Расписание вебинаров</a></p>';
+		}
+		$error = isset( $GLOBALS['whieda_standin_signup_error'] ) ? '<p class="whieda-notice whieda-notice--refused" role="alert">' . esc_html( $GLOBALS['whieda_standin_signup_error'] ) . '</p>' : '';
+		$value = function ( $name ) {
+			return isset( $_POST[ $name ] ) ? esc_attr( sanitize_text_field( wp_unslash( $_POST[ $name ] ) ) ) : ''; // phpcs:ignore WordPress.Security.NonceVerification
+		};
+		return $error . '<form method="post" class="whieda-lead-form">' . wp_nonce_field( 'whieda_standin_signup', '_wpnonce', true, false )
+			. '<p class="whieda-lead-form__field"><label for="su-name">Имя</label><input id="su-name" name="su_name" required value="' . $value( 'su_name' ) . '"></p>'
+			. '<p class="whieda-lead-form__field"><label for="su-email">Электронная почта</label><input id="su-email" name="su_email" type="email" required value="' . $value( 'su_email' ) . '"></p>'
+			. '<p class="whieda-lead-form__field"><label for="su-pass">Пароль (не короче 8 символов)</label><input id="su-pass" name="su_pass" type="password" required minlength="8"></p>'
+			. '<p><button type="submit" class="whieda-button">Зарегистрироваться</button></p>'
+			. '<p><a class="whieda-link" href="' . esc_url( wp_login_url( home_url( '/webinars/' ) ) ) . '">Уже есть учётная запись? Войти</a></p></form>';
+	}
+);
+add_action(
+	'template_redirect',
+	function () {
+		if ( ! is_page( 'signup' ) || 'POST' !== ( $_SERVER['REQUEST_METHOD'] ?? '' ) || is_user_logged_in() ) {
+			return;
+		}
+		// phpcs:disable WordPress.Security.NonceVerification -- checked first.
+		if ( ! wp_verify_nonce( sanitize_text_field( wp_unslash( $_POST['_wpnonce'] ?? '' ) ), 'whieda_standin_signup' ) ) {
+			$GLOBALS['whieda_standin_signup_error'] = 'Форма устарела, отправьте её ещё раз.';
+			return;
+		}
+		$name  = sanitize_text_field( wp_unslash( $_POST['su_name'] ?? '' ) );
+		$email = sanitize_email( wp_unslash( $_POST['su_email'] ?? '' ) );
+		$pass  = (string) wp_unslash( $_POST['su_pass'] ?? '' );
+		// phpcs:enable
+		if ( '' === $name || ! is_email( $email ) || strlen( $pass ) < 8 ) {
+			$GLOBALS['whieda_standin_signup_error'] = 'Укажите имя, адрес почты и пароль не короче 8 символов.';
+			return;
+		}
+		if ( email_exists( $email ) ) {
+			$GLOBALS['whieda_standin_signup_error'] = 'Этот адрес уже зарегистрирован. Войдите на сайт.';
+			return;
+		}
+		$user_id = wp_insert_user(
+			array(
+				'user_login'   => 'u' . substr( md5( $email ), 0, 10 ),
+				'user_email'   => $email,
+				'user_pass'    => $pass,
+				'display_name' => $name,
+				'role'         => 'candidate',
+			)
+		);
+		if ( is_wp_error( $user_id ) ) {
+			$GLOBALS['whieda_standin_signup_error'] = $user_id->get_error_message();
+			return;
+		}
+		wp_set_current_user( $user_id );
+		wp_set_auth_cookie( $user_id );
+		do_action( 'core_ingest_event', array( 'source' => 'signup', 'name' => $name, 'email' => $email, 'submitted_at' => time() ) );
+		wp_safe_redirect( home_url( '/webinars/' ), 303 );
+		exit;
+	}
 );

@@ -5,7 +5,8 @@
  *   state polling) and turns each state into the page: parts marked data-show-when="scheduled|live|ended"
  *   follow the status, [data-whieda-cta] follows cta_visible. When the status becomes "ended" the
  *   post-webinar screens appear; a candidate who was in the room while it was live completes.
- * - Console ([data-whieda-console]): polls the room state twice a second, so the speaker sees what he set.
+ * - Console ([data-whieda-console]): polls the room state twice a second, so the speaker sees what he set;
+ *   a stop and a restart ask for confirmation first.
  * - Post-webinar screens ([data-whieda-after]): «Дальше» moves to the next screen; also shown when the
  *   auto-webinar player says the recording was watched to its end (event whieda:recording-ended).
  *
@@ -55,8 +56,40 @@
 		}
 	}
 
+	// The CTA as the room state says (Core's last command): label, link, visible — never an empty box.
+	function showCta( root, state ) {
+		each( root, '[data-whieda-cta]', function ( cta ) {
+			var link = cta.querySelector( 'a' );
+			if ( link && state.cta_url ) {
+				link.href = state.cta_url;
+				link.textContent = state.cta_label || link.getAttribute( 'data-default-label' );
+			}
+			cta.hidden = ! state.cta_visible || ! link || ! link.getAttribute( 'href' );
+		} );
+	}
+
+	// A page made before the speaker set the embeds gets them at the start, with the person's own cookie.
+	function fillEmbeds( root, room ) {
+		room.embeds().then( function ( html ) {
+			each( root, '[data-whieda-embed]', function ( box ) {
+				var field = box.getAttribute( 'data-whieda-embed' );
+				var body = box.querySelector( '[data-whieda-embed-body]' ) || box;
+				if ( html[ field ] ) {
+					body.innerHTML = html[ field ];
+					box.hidden = false;
+				}
+			} );
+			var grid = root.querySelector( '.whieda-room__grid' );
+			var chat = root.querySelector( '.whieda-room__chat--internal' );
+			if ( grid && chat && ! chat.hidden ) {
+				grid.classList.remove( 'whieda-room__grid--single' );
+			}
+		} ).catch( function () {} );
+	}
+
 	function initRoom( root ) {
 		var sawLive = root.getAttribute( 'data-status' ) === 'live';
+		var embedsLoaded = sawLive;
 		var offline = root.querySelector( '[data-whieda-offline]' );
 		var offlineTimer = null;
 		if ( ! window.WhiedaRoom || ! window.whiedaRoom ) {
@@ -68,11 +101,13 @@
 					offline.hidden = true;
 				}
 				showStatus( root, state.status );
-				each( root, '[data-whieda-cta]', function ( cta ) {
-					cta.hidden = ! state.cta_visible;
-				} );
+				showCta( root, state );
 				if ( state.status === 'live' ) {
 					sawLive = true;
+					if ( ! embedsLoaded ) {
+						embedsLoaded = true;
+						fillEmbeds( root, room );
+					}
 				}
 				if ( state.status === 'ended' ) {
 					startAfter( root );
@@ -86,6 +121,47 @@
 					window.clearTimeout( offlineTimer );
 					offlineTimer = window.setTimeout( function () { offline.hidden = true; }, 5000 );
 				}
+			}
+		} );
+	}
+
+	function snapshot( form ) {
+		return Array.prototype.map.call( form.elements, function ( el ) {
+			return el.name + '=' + el.value;
+		} ).join( '&' );
+	}
+
+	// A stop and a restart are asked to be confirmed (data-confirm): one slip must not end or restart a webinar.
+	// Commands save the fields; leaving for another webinar (or the page) with unsaved edits asks first.
+	function initConsoleForm( form ) {
+		var initial = snapshot( form );
+		var leaving = false;
+		var text = window.whiedaPagesText || {};
+		function dirty() {
+			return snapshot( form ) !== initial;
+		}
+		form.addEventListener( 'submit', function ( event ) {
+			var button = event.submitter;
+			var question = button && button.getAttribute( 'data-confirm' );
+			if ( question && ! window.confirm( question ) ) {
+				event.preventDefault();
+				return;
+			}
+			leaving = true;
+		} );
+		each( document, '.whieda-console__pick form', function ( other ) {
+			other.addEventListener( 'submit', function ( event ) {
+				if ( dirty() && ! window.confirm( text.unsaved ) ) {
+					event.preventDefault();
+					return;
+				}
+				leaving = true;
+			} );
+		} );
+		window.addEventListener( 'beforeunload', function ( event ) {
+			if ( ! leaving && dirty() ) {
+				event.preventDefault();
+				event.returnValue = '';
 			}
 		} );
 	}
@@ -130,10 +206,49 @@
 		window.setInterval( poll, 500 );
 	}
 
+	// «До начала: 2 дня 3 ч 15 мин» from the start's Unix time, every second; from an hour before, with seconds.
+	function plural( n, forms ) {
+		var m10 = n % 10, m100 = n % 100;
+		return forms[ m10 === 1 && m100 !== 11 ? 0 : ( m10 >= 2 && m10 <= 4 && ( m100 < 10 || m100 >= 20 ) ? 1 : 2 ) ];
+	}
+
+	function initCountdown( el ) {
+		var text = window.whiedaPagesText;
+		var starts = parseInt( el.getAttribute( 'data-whieda-countdown' ), 10 ) * 1000;
+		if ( ! text || ! starts ) {
+			return;
+		}
+		function tick() {
+			var left = Math.round( ( starts - Date.now() ) / 1000 );
+			if ( left <= 0 ) {
+				el.textContent = text.starting;
+				return;
+			}
+			var d = Math.floor( left / 86400 ), h = Math.floor( left % 86400 / 3600 ), m = Math.floor( left % 3600 / 60 );
+			var parts = [];
+			if ( d ) {
+				parts.push( d + ' ' + plural( d, text.days ) );
+			}
+			if ( d || h ) {
+				parts.push( h + ' ' + text.hours );
+			}
+			parts.push( m + ' ' + text.minutes );
+			if ( ! d && ! h ) {
+				parts.push( ( left % 60 ) + ' ' + text.seconds );
+			}
+			el.textContent = text.countdown.replace( '%s', parts.join( ' ' ) );
+			window.setTimeout( tick, 1000 );
+		}
+		el.hidden = false;
+		tick();
+	}
+
 	function init() {
+		each( document, '[data-whieda-countdown]', initCountdown );
 		each( document, '[data-whieda-after]', initAfter );
 		each( document, '[data-whieda-room]', initRoom );
 		each( document, '[data-whieda-console]', initConsole );
+		each( document, '[data-whieda-console-form]', initConsoleForm );
 		document.addEventListener( 'whieda:recording-ended', function ( event ) {
 			var root = event.target && event.target.closest ? event.target.closest( '.whieda-aw' ) : null;
 			if ( root ) {

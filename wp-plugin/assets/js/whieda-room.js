@@ -2,7 +2,7 @@
  * Whieda live room: what an open room page reports and how it follows the room state.
  *
  *   WhiedaRoom.start( window.whiedaRoom, {
- *     onState: function ( state, before ) {}, // status, cta_visible, stream_type, internal_chat, embeds
+ *     onState: function ( state, before ) {}, // status, cta_visible, cta_label, cta_url, version (public)
  *     onError: function ( what, detail ) {}
  *   } );
  *
@@ -14,6 +14,8 @@
  * - State: polls stateUrl (the sidecar's fast path) with If-None-Match, falling back to WordPress's
  *   REST route when the fast path fails; onState fires only when the version changes.
  * - complete(): the page says the lead completed participation → client_webinar_completed once.
+ * - embeds(): the player, chat and presentation (WordPress, cookie and REST nonce: the room's own people
+ *   only; the public state never carries them).
  *
  * Settings come from whieda_enqueue_room_script() (PHP). No dependencies; ES5 plus fetch.
  */
@@ -47,6 +49,19 @@
 		} ).then( function ( answer ) {
 			if ( ! answer.ok ) {
 				throw new Error( what + ': HTTP ' + answer.status );
+			}
+			return answer.json();
+		} );
+	};
+
+	Room.prototype.embeds = function () {
+		return window.fetch( this.config.embedsUrl, {
+			credentials: 'same-origin',
+			cache: 'no-store',
+			headers: { 'X-WP-Nonce': this.config.nonce }
+		} ).then( function ( answer ) {
+			if ( ! answer.ok ) {
+				throw new Error( 'embeds: HTTP ' + answer.status );
 			}
 			return answer.json();
 		} );
