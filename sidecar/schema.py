@@ -112,10 +112,37 @@ def _live_contour(t: Callable[[str], str]) -> list[str]:
     ]
 
 
+def _reports(t: Callable[[str], str]) -> list[str]:
+    return [
+        # What the reports and the console's live counts read (the plugin reads, only the sidecar writes):
+        # the start of the lead's current stretch in the room, the minute last counted in the chart,
+        # when the CTA was first shown to the lead and first clicked.
+        f"""ALTER TABLE {t("whieda_attendance")}
+              ADD COLUMN IF NOT EXISTS present_since DATETIME(6) NULL,
+              ADD COLUMN IF NOT EXISTS counted_minute DATETIME NULL,
+              ADD COLUMN IF NOT EXISTS cta_shown_at DATETIME(6) NULL,
+              ADD COLUMN IF NOT EXISTS cta_clicked_at DATETIME(6) NULL,
+              ADD KEY IF NOT EXISTS seen (webinar_id, seen_at)""",
+        # Viewers present per minute of the live window: each lead counted once a minute, in the
+        # transaction that credits its presence (sidecar.scenarios.attendance).
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_presence_minutes")} (
+              webinar_id BIGINT UNSIGNED NOT NULL,
+              minute DATETIME NOT NULL,
+              viewers INT UNSIGNED NOT NULL DEFAULT 0,
+              PRIMARY KEY (webinar_id, minute)
+            ) {TABLE_OPTIONS}""",
+        # The webinar a job is about (Telegram messages), so a report counts its messages by index.
+        f"""ALTER TABLE {t("whieda_jobs")}
+              ADD COLUMN IF NOT EXISTS webinar_id BIGINT UNSIGNED NULL,
+              ADD KEY IF NOT EXISTS webinar_kind (webinar_id, kind, status)""",
+    ]
+
+
 # (version, what it brings, the statements): append, never edit.
 MIGRATIONS: list[tuple[int, str, Callable[[Callable[[str], str]], list[str]]]] = [
     (1, "ledger, job queue, worker heartbeats", _foundation),
     (2, "room state, attendance, Telegram pacing", _live_contour),
+    (3, "report figures: presence stretches, minutes, CTA shown / clicked, a job's webinar", _reports),
 ]
 LATEST = MIGRATIONS[-1][0]
 
