@@ -147,7 +147,7 @@ class Whieda_Reports {
 		if ( ! $minutes ) {
 			return '';
 		}
-		$width  = 720;
+		$width  = 600;
 		$height = 260;
 		$left   = 44;
 		$right  = 12;
@@ -158,16 +158,14 @@ class Whieda_Reports {
 		$peak   = max( 1, max( $minutes ) );
 		$ceil   = self::nice_ceiling( $peak );
 		$count  = count( $minutes );
-		$bar_w  = $plot_w / $count;
+		$bar_w  = min( 40, $plot_w / $count ); // A short webinar keeps narrow bars, left to right from its start.
 		$times  = array_keys( $minutes );
 		$parts  = array();
 		for ( $i = 0; $i <= 4; $i++ ) { // Five horizontal lines, labelled with whole numbers of viewers.
-			$value   = $ceil * $i / 4;
+			$value   = intdiv( $ceil * $i, 4 ); // The ceiling is a multiple of 4.
 			$y       = $top + $plot_h - $plot_h * $i / 4;
 			$parts[] = sprintf( '<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" class="whieda-chart__grid"/>', $left, $y, $width - $right, $y );
-			if ( floor( $value ) === $value ) {
-				$parts[] = sprintf( '<text x="%d" y="%.1f" class="whieda-chart__label" text-anchor="end">%s</text>', $left - 6, $y + 4, esc_html( number_format_i18n( $value ) ) );
-			}
+			$parts[] = sprintf( '<text x="%d" y="%.1f" class="whieda-chart__label" text-anchor="end">%s</text>', $left - 6, $y + 5, esc_html( number_format_i18n( $value ) ) );
 		}
 		foreach ( array_values( $minutes ) as $i => $viewers ) {
 			$h       = $plot_h * $viewers / $ceil;
@@ -183,7 +181,9 @@ class Whieda_Reports {
 		$ticks = min( 6, $count );
 		for ( $t = 0; $t < $ticks; $t++ ) { // Up to six times along the bottom, the first and the last included.
 			$i       = $ticks > 1 ? (int) round( $t * ( $count - 1 ) / ( $ticks - 1 ) ) : 0;
-			$parts[] = sprintf( '<text x="%.1f" y="%d" class="whieda-chart__label" text-anchor="middle">%s</text>', $left + ( $i + 0.5 ) * $bar_w, $height - $bottom + 18, esc_html( wp_date( 'H:i', $times[ $i ] ) ) );
+			$anchor  = 0 === $t ? 'start' : ( $t === $ticks - 1 ? 'end' : 'middle' ); // The ends stay inside the picture.
+			$x       = 'start' === $anchor ? $left + $i * $bar_w : ( 'end' === $anchor ? $left + ( $i + 1 ) * $bar_w : $left + ( $i + 0.5 ) * $bar_w );
+			$parts[] = sprintf( '<text x="%.1f" y="%d" class="whieda-chart__label" text-anchor="%s">%s</text>', $x, $height - $bottom + 20, $anchor, esc_html( wp_date( 'H:i', $times[ $i ] ) ) );
 		}
 		$title = sprintf( /* translators: 1: start time, 2: end time, 3: most viewers at once. */ __( 'Зрители в эфире по минутам, %1$s–%2$s; больше всего одновременно: %3$s', 'whieda-bridge' ), wp_date( 'H:i', $times[0] ), wp_date( 'H:i', end( $times ) ), number_format_i18n( max( $minutes ) ) );
 		return sprintf( '<svg class="whieda-chart" viewBox="0 0 %d %d" role="img" aria-labelledby="whieda-chart-title"><title id="whieda-chart-title">%s</title>%s</svg>', $width, $height, esc_html( $title ), implode( '', $parts ) );

@@ -52,7 +52,7 @@ $clock     = function ( $seconds ) {
 			<div><dt><?php esc_html_e( 'Нажали кнопку', 'whieda-bridge' ); ?></dt><dd data-figure="cta_clicked"><?php echo $number( $f['cta_clicked'] ); // phpcs:ignore WordPress.Security.EscapeOutput ?></dd></div>
 		</dl>
 		<p class="description">
-			<?php esc_html_e( '«Присутствовали» и «не присутствовали» — итог после завершения эфира: присутствовал тот, кто пробыл в эфире достаточно долго (или досмотрел до конца).', 'whieda-bridge' ); ?>
+			<?php esc_html_e( '«Присутствовали» и «не присутствовали» — итог после завершения эфира: присутствовал тот, кто досмотрел эфир до конца или пробыл в нём не меньше порога сайдкара WHIEDA_ATTENDED_MIN_SEC (по умолчанию 10 минут).', 'whieda-bridge' ); ?>
 			<?php if ( $f['not_classified'] > 0 ) : ?>
 				<?php echo esc_html( sprintf( /* translators: %s: number of people. */ __( 'Ещё без итога: %s.', 'whieda-bridge' ), number_format_i18n( $f['not_classified'] ) ) ); ?>
 			<?php endif; ?>

@@ -122,7 +122,8 @@
 					offlineTimer = window.setTimeout( function () { offline.hidden = true; }, 5000 );
 				}
 			}
-		} )		each( root, '[data-whieda-cta] a', function ( link ) {
+		} );
+		each( root, '[data-whieda-cta] a', function ( link ) {
 			link.addEventListener( 'click', function () { room.beat( true ); } ); // for the webinar's report
 		} );
 	}
