@@ -15,6 +15,7 @@ from typing import Callable
 
 from .config import Config
 from .db import execute, rows
+from .user_meta import funnel
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +132,25 @@ def _reports(t: Callable[[str], str]) -> list[str]:
               viewers INT UNSIGNED NOT NULL DEFAULT 0,
               PRIMARY KEY (webinar_id, minute)
             ) {TABLE_OPTIONS}""",
-        # The webinar a job is about (Telegram messages), so a report counts its messages by index.
+        # The recording's funnel (sidecar.user_meta.funnel): viewers per step and, for the median, per
+        # minute of the recording where the viewers who have not completed stand; counted from the meta now.
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_aw_funnel")} (
+              step VARCHAR(16) NOT NULL,
+              viewers BIGINT NOT NULL DEFAULT 0,
+              PRIMARY KEY (step)
+            ) {TABLE_OPTIONS}""",
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_aw_positions")} (
+              minute INT UNSIGNED NOT NULL,
+              viewers BIGINT NOT NULL DEFAULT 0,
+              PRIMARY KEY (minute)
+            ) {TABLE_OPTIONS}""",
+        *funnel.rebuild_statements(t),
+        # The webinar and scenario a job is about (Telegram messages), so a report counts a webinar's
+        # messages by scenario and outcome from the index alone.
         f"""ALTER TABLE {t("whieda_jobs")}
               ADD COLUMN IF NOT EXISTS webinar_id BIGINT UNSIGNED NULL,
-              ADD KEY IF NOT EXISTS webinar_kind (webinar_id, kind, status)""",
+              ADD COLUMN IF NOT EXISTS scenario VARCHAR(32) NULL,
+              ADD KEY IF NOT EXISTS webinar_kind (webinar_id, kind, scenario, status)""",
     ]
 
 
@@ -142,7 +158,8 @@ def _reports(t: Callable[[str], str]) -> list[str]:
 MIGRATIONS: list[tuple[int, str, Callable[[Callable[[str], str]], list[str]]]] = [
     (1, "ledger, job queue, worker heartbeats", _foundation),
     (2, "room state, attendance, Telegram pacing", _live_contour),
-    (3, "report figures: presence stretches, minutes, CTA shown / clicked, a job's webinar", _reports),
+    (3, "report figures: presence stretches, minutes, CTA shown / clicked, the recording's funnel, a job's webinar",
+     _reports),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -14,6 +14,10 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
+from sidecar.db import connect
+from sidecar.runtime import Runtime
+from sidecar.times import utcnow
+from sidecar.user_meta import funnel
 from tests.browser import new_user
 from tests.helpers import login, wait_until
 from tests.live import chat_id, new_lead, new_partner, new_webinar, set_status, settled
@@ -235,8 +239,26 @@ AW_KEYS = ("autowebinar_session_id", "autowebinar_started_at", "autowebinar_last
            "autowebinar_last_seen_at")
 
 
+def recount(config) -> None:
+    """The funnel's counters counted again from the autowebinar_* rows, as the migration does."""
+    conn = connect(config)
+    try:
+        conn.begin()
+        funnel.rebuild(conn, config)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def counters(stack) -> tuple[dict, dict]:
+    steps = {r["step"]: int(r["viewers"]) for r in stack.sql(f"SELECT * FROM {stack.table('whieda_aw_funnel')}")}
+    minutes = {int(r["minute"]): int(r["viewers"]) for r in
+               stack.sql(f"SELECT * FROM {stack.table('whieda_aw_positions')} WHERE viewers <> 0")}
+    return {k: v for k, v in steps.items() if v}, minutes
+
+
 @pytest.fixture
-def only_these_viewers(stack):
+def only_these_viewers(stack, config):
     """The funnel counts every viewer of the site: other tests' rows wait aside while this one runs."""
     usermeta = stack.table("usermeta")
     aside = stack.table("whieda_test_aw_aside")
@@ -244,14 +266,16 @@ def only_these_viewers(stack):
     stack.sql(f"DROP TABLE IF EXISTS {aside}")
     stack.sql(f"CREATE TABLE {aside} AS SELECT * FROM {usermeta} WHERE meta_key IN ({keys})")
     stack.sql(f"DELETE FROM {usermeta} WHERE meta_key IN ({keys})")
+    recount(config)
     yield
     stack.sql(f"DELETE FROM {usermeta} WHERE meta_key IN ({keys})")
     stack.sql(f"INSERT INTO {usermeta} SELECT * FROM {aside}")
     stack.sql(f"DROP TABLE {aside}")
+    recount(config)
 
 
-def test_the_recordings_funnel_and_where_people_leave_come_from_the_autowebinar_rows(stack, sidecar,
-                                                                                    only_these_viewers):
+def test_the_recordings_funnel_and_where_people_leave_counted_from_the_autowebinar_rows(stack, sidecar, config,
+                                                                                       only_these_viewers):
     # position, progress, completed, CTA clicked — for a 1000-second recording.
     viewers = [(100, 0, 0, False), (300, 25, 0, False), (520, 50, 0, False), (800, 75, 0, True),
                (1000, 100, 1, True), (1000, 100, 1, False)]
@@ -269,14 +293,47 @@ def test_the_recordings_funnel_and_where_people_leave_come_from_the_autowebinar_
     registered_only, _, _ = new_user(stack, "candidate")  # a session opened at sign-up, never watched
     stack.sql(f"INSERT INTO {usermeta} (user_id, meta_key, meta_value) VALUES (%s, 'autowebinar_session_id', 's')",
               (registered_only,))
+    recount(config)  # rows written behind the sidecar's back: counted again, as at the migration
 
+    # The four who have not completed stand at 100, 300, 520 and 800 s: minutes 1, 5, 8, 13; the
+    # (lower) middle one is minute 5.
     assert stack.wp_eval("return Whieda_Report_Store::funnel();") == {
         "joined": 6, "progress": {"25": 5, "50": 4, "75": 3, "100": 2}, "cta": 2, "left": 4,
-        "median_left_sec": 410}  # the four who left: 100, 300, 520, 800 → (300 + 520) / 2
+        "median_left_sec": 300}
 
     page = speaker_session(stack).get(stack.site_url + "/wp-admin/admin.php?page=whieda-reports", timeout=30).text
     steps = {key: (int(n), int(share)) for key, n, share in
              re.findall(r'<li data-step="(\w+)">.*?<span data-count>(\d+)</span> \((\d+) %\)', page, re.S)}
     assert steps == {"joined": (6, 100), "p25": (5, 83), "p50": (4, 66), "p75": (3, 50), "p100": (2, 33),
                      "cta": (2, 33)}
-    assert "0:06:50" in re.search(r"<p data-whieda-median>(.*?)</p>", page, re.S).group(1)
+    assert "0:05:00–0:05:59" in re.search(r"<p data-whieda-median>(.*?)</p>", page, re.S).group(1)
+
+
+def test_the_funnel_counters_follow_each_write_of_the_autowebinar_rows(stack, sidecar, config, only_these_viewers):
+    """Written through the sidecar's store (as the viewer fast paths write), the counters move in the same
+    transaction and always equal a recount from the rows."""
+    runtime = Runtime(config)
+    store = runtime.user_meta
+    users = [new_user(stack, "candidate")[0] for _ in range(3)]
+
+    def write(user: int, **changes) -> None:
+        def work(conn):
+            locked = store.lock(conn, user, lambda _: None)
+            store.write(conn, locked, {f"autowebinar_{k}": v for k, v in changes.items()})
+        runtime.db.run(work)
+
+    now = utcnow()
+    write(users[0], session_id="s-a", started_at=now, last_position_sec=0)
+    write(users[1], session_id="s-b", started_at=now, last_position_sec=0)
+    assert counters(stack) == ({"joined": 2}, {0: 2})
+    write(users[0], last_position_sec=130, progress_percent=25)
+    write(users[0], last_position_sec=140)  # the same minute: no counter moves
+    write(users[1], last_position_sec=610, progress_percent=50, cta_clicked_at=now)
+    assert counters(stack) == ({"joined": 2, "p25": 2, "p50": 1, "cta": 1}, {2: 1, 10: 1})
+    write(users[1], last_position_sec=1000, progress_percent=100, completed=True)  # completed: leaves the median
+    write(users[1], progress_percent=50)  # a late report never lowers progress, nor the counters
+    write(users[2], session_id="s-c", started_at=now)  # a session without watching: not joined
+    live = counters(stack)
+    assert live == ({"joined": 2, "p25": 2, "p50": 1, "p75": 1, "p100": 1, "cta": 1}, {2: 1})
+    recount(config)
+    assert counters(stack) == live

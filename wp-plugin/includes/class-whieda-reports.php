@@ -102,8 +102,9 @@ class Whieda_Reports {
 		fputcsv( $out, array( __( 'Имя', 'whieda-bridge' ), __( 'Записался', 'whieda-bridge' ), __( 'Вошёл', 'whieda-bridge' ), __( 'Минут в эфире', 'whieda-bridge' ), __( 'Присутствовал', 'whieda-bridge' ), __( 'Нажал кнопку', 'whieda-bridge' ) ), ',', '"', '' );
 		$yes  = __( 'да', 'whieda-bridge' );
 		$no   = __( 'нет', 'whieda-bridge' );
-		$when = function ( $unix ) {
-			return $unix ? wp_date( 'Y-m-d H:i:s', (int) $unix ) : '';
+		$zone = wp_timezone();
+		$when = function ( $unix ) use ( $zone ) { // The site's time zone, as wp_date() gives it, for thousands of rows.
+			return $unix ? ( new DateTimeImmutable( '@' . (int) $unix ) )->setTimezone( $zone )->format( 'Y-m-d H:i:s' ) : '';
 		};
 		Whieda_Report_Store::each_attendee(
 			$webinar_id,

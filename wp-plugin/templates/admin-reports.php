@@ -103,7 +103,7 @@ $clock     = function ( $seconds ) {
 
 	<?php $funnel = $view['funnel']; ?>
 	<h2><?php esc_html_e( 'Автовебинар: как далеко смотрят запись', 'whieda-bridge' ); ?></h2>
-	<p class="description"><?php esc_html_e( 'По всем зрителям записи на сайте (у каждого одна сессия автовебинара), посчитано сейчас.', 'whieda-bridge' ); ?></p>
+	<p class="description"><?php esc_html_e( 'По всем зрителям записи на сайте (у каждого одна сессия автовебинара).', 'whieda-bridge' ); ?></p>
 	<?php if ( ! $funnel['joined'] ) : ?>
 		<p><?php esc_html_e( 'Запись пока никто не открывал.', 'whieda-bridge' ); ?></p>
 	<?php else : ?>
@@ -130,8 +130,8 @@ $clock     = function ( $seconds ) {
 				<?php esc_html_e( 'Все, кто начал, досмотрели до конца.', 'whieda-bridge' ); ?>
 			<?php else : ?>
 				<?php
-				/* translators: 1: a position in the recording (h:mm:ss), 2: number of people who left before the end. */
-				echo esc_html( sprintf( __( 'Где уходят (медиана): %1$s записи — половина ушедших до конца ушла к этому месту или раньше. Ушли до конца: %2$s.', 'whieda-bridge' ), $clock( $funnel['median_left_sec'] ), number_format_i18n( $funnel['left'] ) ) );
+				/* translators: 1: start of a minute of the recording (h:mm:ss), 2: its end, 3: number of people who have not watched to the end. */
+				echo esc_html( sprintf( __( 'Где уходят (медиана): на %1$s–%2$s записи — половина не досмотревших до конца остановилась здесь или раньше. Не досмотрели до конца: %3$s.', 'whieda-bridge' ), $clock( $funnel['median_left_sec'] ), $clock( $funnel['median_left_sec'] + 59 ), number_format_i18n( $funnel['left'] ) ) );
 				?>
 			<?php endif; ?>
 		</p>
