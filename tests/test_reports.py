@@ -146,6 +146,10 @@ def test_the_console_counts_follow_people_entering_and_leaving_and_the_report_te
                                      " AND kind = 'telegram' AND status IN ('pending', 'running')", (webinar,)),
                timeout=30, what="the webinar's messages to be sent or to fail")
 
+    # After the stop's sweep nobody is in the room any more; the totals stay.
+    assert live_counts(stack, speaker, webinar) == {"registered": 5, "entered": 4, "in_room": 0, "people": [],
+                                                    "more": 0}
+
     page = speaker.get(stack.site_url + REPORT.format(webinar), timeout=30)
     assert page.status_code == 200
     # Anna 80 s and the formula 60 s reach 40 s; Boris 20 s, "@SUM" 10 s, Vera and "+7" never came.

@@ -108,7 +108,8 @@ def sweep(job: Job, rt) -> None:
         for row in rows(ctx.db, f"SELECT * FROM {table(ctx.config)} WHERE webinar_id = %s"
                                 " AND classified_at IS NULL ORDER BY lead_id LIMIT %s FOR UPDATE",
                         (webinar_id, SWEEP_BATCH)):
-            _credit(row, room, room.ended_at, ctx.config, mark_seen=False)  # present when it stopped: up to the stop
+            _credit(row, room, room.ended_at, ctx.config)  # present when it stopped: count up to the stop
+            row["present_since"] = None  # the webinar is over: nobody is in its room any more
             _store(ctx.db, ctx.config, row, ctx.now)
             _classify(ctx, row, row["present_sec"] >= threshold)
             done["count"] += 1
@@ -195,19 +196,19 @@ def _classify(ctx: Context, row: dict, attended: bool) -> None:
             "timestamp": unix(ctx.now)}])
 
 
-def _credit(row: dict, room: RoomState, at: datetime, config, mark_seen: bool = True) -> None:
+def _credit(row: dict, room: RoomState, at: datetime, config) -> None:
     """Add the time since the lead was last seen, where it overlaps the live window; then seen at ``at``.
 
     A gap longer than three heartbeats (browsers slow background tabs to one timer a minute) means
     the lead was away: nothing is credited for it.
     """
     seen = row["seen_at"]
-    if mark_seen and (seen is None or (at - seen).total_seconds() > 3 * config.presence_beat_sec):
+    if seen is None or (at - seen).total_seconds() > 3 * config.presence_beat_sec:
         row["present_since"] = at  # a new stretch in the room begins
     if seen is not None and room.live_since is not None and room.status in (LIVE, ENDED):
         window_end = room.ended_at if room.status == ENDED else at
         start, end = max(seen, room.live_since), min(at, window_end)
         if (at - seen).total_seconds() <= 3 * config.presence_beat_sec and end > start:
             row["present_sec"] += round((end - start).total_seconds())
-    if mark_seen and (seen is None or at > seen):
+    if seen is None or at > seen:
         row["seen_at"] = at

@@ -4,8 +4,8 @@ Counting on read means reading the rows of every viewer (100,000 viewers: about 
 measured), so the store keeps two small tables of the bridge's own, written in the transaction that
 changes the meta (seed 001: no aggregates in user meta):
 
-- ``{prefix}whieda_aw_funnel``: per step (``joined``: a saved position; ``p25`` … ``p100``; ``cta``),
-  how many viewers have reached it;
+- ``{prefix}whieda_aw_funnel``: per step (``joined``: a saved position or any progress; ``p25`` …
+  ``p100``; ``cta``), how many viewers have reached it;
 - ``{prefix}whieda_aw_positions``: per minute of the recording, how many viewers who have not completed
   it stand there now — where people leave, for the median.
 
@@ -32,11 +32,11 @@ def _marks(values: dict[str, Any]) -> set[tuple[str, Any]]:
     """What one viewer adds to the counters."""
     marks: set[tuple[str, Any]] = set()
     position = values.get(POSITION)
-    if position is not None:
-        marks.add(("step", "joined"))
-        if not values.get(COMPLETED):
-            marks.add(("minute", int(position) // 60))
     progress = values.get(PROGRESS) or 0
+    if position is not None or progress > 0:  # each step includes the one before it
+        marks.add(("step", "joined"))
+    if position is not None and not values.get(COMPLETED):
+        marks.add(("minute", int(position) // 60))
     marks.update(("step", f"p{step}") for step in STEPS if progress >= step)
     if values.get(CTA) is not None:
         marks.add(("step", "cta"))
@@ -60,7 +60,8 @@ def rebuild_statements(t) -> list[str]:
     """Count every viewer again from the ``autowebinar_*`` rows (``t``: the table-name function)."""
     meta = t("usermeta")
     steps = " UNION ALL ".join(
-        [f"SELECT 'joined', COUNT(*) FROM {meta} WHERE meta_key = '{POSITION}'",
+        [f"SELECT 'joined', COUNT(DISTINCT user_id) FROM {meta} WHERE meta_key = '{POSITION}'"
+         f" OR (meta_key = '{PROGRESS}' AND CAST(meta_value AS UNSIGNED) > 0)",
          f"SELECT 'cta', COUNT(*) FROM {meta} WHERE meta_key = '{CTA}' AND meta_value <> ''"]
         + [f"SELECT 'p{s}', COUNT(*) FROM {meta} WHERE meta_key = '{PROGRESS}' AND CAST(meta_value AS UNSIGNED) >= {s}"
            for s in STEPS])

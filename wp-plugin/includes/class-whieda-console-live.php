@@ -11,8 +11,8 @@ defined( 'ABSPATH' ) || exit;
  * A block of its own in [whieda_live_admin] (templates/console-live.php, assets/js/whieda-console-live.js),
  * fed by GET /whieda/v1/rooms/{id}/live (capability webinar_manage_status, REST nonce), which the block
  * polls every second: real presence only, from the sidecar's attendance rows (Whieda_Report_Store::live()).
- * A lead is in the room from its entry or heartbeat until it leaves (at once) or its page falls silent
- * for three heartbeats (a closed laptop).
+ * A lead is in the room from its entry or heartbeat until it leaves (at once), its page falls silent
+ * for three heartbeats (a closed laptop), or the stop's attendance sweep closes the room.
  */
 class Whieda_Console_Live {
 

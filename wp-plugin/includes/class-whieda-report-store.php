@@ -43,9 +43,9 @@ class Whieda_Report_Store {
 		$totals  = $wpdb->get_row( $wpdb->prepare( "SELECT COUNT(registered_at) AS registered, COUNT(entered_at) AS entered FROM {$attendance} WHERE webinar_id = %d", $webinar_id ) );
 		$present = $wpdb->get_results(
 			$wpdb->prepare(
-				"SELECT a.lead_id, COALESCE(p.post_title, '') AS name, UNIX_TIMESTAMP(COALESCE(a.present_since, a.seen_at)) AS since
+				"SELECT a.lead_id, COALESCE(p.post_title, '') AS name, UNIX_TIMESTAMP(a.present_since) AS since
 				FROM {$attendance} a LEFT JOIN {$wpdb->posts} p ON p.ID = a.lead_id
-				WHERE a.webinar_id = %d AND a.seen_at >= UTC_TIMESTAMP(6) - INTERVAL %d SECOND ORDER BY since, a.lead_id",
+				WHERE a.webinar_id = %d AND a.seen_at >= UTC_TIMESTAMP(6) - INTERVAL %d SECOND AND a.present_since IS NOT NULL ORDER BY since, a.lead_id",
 				$webinar_id,
 				self::AWAY_AFTER_SEC
 			)
@@ -201,7 +201,7 @@ class Whieda_Report_Store {
 	const STEPS = array( 25, 50, 75, 100 );
 
 	/**
-	 * The recording's funnel: joined (a saved position: the player was entered), reached 25 / 50 / 75 /
+	 * The recording's funnel: joined (a saved position or any progress: the player was entered), reached 25 / 50 / 75 /
 	 * 100 %, clicked the CTA; and the median minute of the recording where those who have not completed
 	 * it stand (null: nobody). From the counters the sidecar keeps beside the `autowebinar_*` rows, in the
 	 * transaction that changes them (sidecar/user_meta/funnel.py): counting 100,000 viewers' rows on each

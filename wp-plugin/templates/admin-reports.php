@@ -117,7 +117,7 @@ $clock     = function ( $seconds ) {
 		?>
 		<ol class="whieda-funnel" data-whieda-funnel>
 			<?php foreach ( $steps as $key => $step ) : ?>
-				<?php $share = (int) floor( 100 * $step[1] / $funnel['joined'] ); ?>
+				<?php $share = min( 100, (int) floor( 100 * $step[1] / $funnel['joined'] ) ); // Rows written behind the sidecar's back could disagree. ?>
 				<li data-step="<?php echo esc_attr( $key ); ?>">
 					<span class="whieda-funnel__label"><?php echo esc_html( $step[0] ); ?></span>
 					<span class="whieda-funnel__bar" aria-hidden="true"><span style="width: <?php echo esc_attr( (string) $share ); ?>%"></span></span>
