@@ -19,7 +19,7 @@ from sidecar.runtime import Runtime
 from sidecar.times import utcnow
 from sidecar.user_meta import funnel
 from tests.browser import new_user
-from tests.helpers import login, wait_until
+from tests.helpers import login, php_value, wait_until
 from tests.live import chat_id, new_lead, new_partner, new_webinar, set_status, settled
 from tests.test_attendance import attendance, room_token
 
@@ -341,3 +341,21 @@ def test_the_funnel_counters_follow_each_write_of_the_autowebinar_rows(stack, si
     assert live == ({"joined": 2, "p25": 2, "p50": 1, "p75": 1, "p100": 1, "cta": 1}, {2: 1})
     recount(config)
     assert counters(stack) == live
+
+
+def test_the_report_capability_reaches_roles_granted_by_the_first_release_once(stack):
+    """A site whose option lists roles by name (the first release) gets webinar_view_reports on the next
+    load; the capabilities it had taken back stay taken, and one it takes back later stays so too."""
+    before = stack.wp_eval("return get_option( 'whieda_caps_granted' );")
+    try:
+        stack.wp_eval("update_option( 'whieda_caps_granted', array( 'administrator', 'speaker' ) );"
+                      " $r = get_role( 'speaker' ); $r->remove_cap( 'webinar_view_reports' );"
+                      " $r->remove_cap( 'webinar_manage_chat' ); return true;")
+        caps = "$r = get_role( 'speaker' ); return array( $r->has_cap( 'webinar_view_reports' ), $r->has_cap( 'webinar_manage_chat' ), $r->has_cap( 'webinar_manage_status' ) );"
+        assert stack.wp_eval(caps) == [True, False, True]  # this load's init granted the new one only
+        stack.wp_eval("get_role( 'speaker' )->remove_cap( 'webinar_view_reports' ); return true;")
+        assert stack.wp_eval(caps) == [False, False, True]  # taken back: the next load leaves it so
+    finally:
+        stack.wp_eval(f"update_option( 'whieda_caps_granted', {php_value(before)} );"
+                      " $r = get_role( 'speaker' ); foreach ( Whieda_Admin_Console::CAPS as $c ) { $r->add_cap( $c ); }"
+                      " return true;")

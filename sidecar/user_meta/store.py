@@ -4,11 +4,12 @@
 could each insert a row. We serialise per user instead: every write starts by
 locking the user's own row in ``{prefix}users`` (``SELECT … FOR UPDATE``), in the
 same statement that reads the user's ``autowebinar_*`` rows with a locking read
-(the latest committed values, whatever the transaction's snapshot). Each change also moves the
-recording's funnel counters (``funnel.py``) in the same transaction. The lock is
+(the latest committed values, whatever the transaction's snapshot). The lock is
 transactional, so it ends with the commit or the rollback, on any connection,
 and a missing user is found in the same step. Duplicate rows found there —
 left by another writer or an old bug — are collapsed into the oldest row.
+Each change also moves the recording's funnel counters (``funnel.py``) in the
+same transaction.
 """
 
 from __future__ import annotations
