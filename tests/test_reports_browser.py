@@ -85,7 +85,9 @@ def test_the_console_follows_people_entering_and_leaving_and_the_report_shows_th
     assert names(console) == [boris_name]
     assert int(console.inner_text("[data-live=entered]")) == 2  # entered so far still counts her
 
+    console.once("dialog", lambda dialog: dialog.accept())  # «Завершить эфир?» — yes
     console.click("button[data-command=stop]")
+    console.locator("[data-whieda-console] strong[data-show-when=ended]").wait_for(state="visible", timeout=5000)
     settled(stack)
     rooms[anna].close()
     rooms[boris].close()
@@ -96,6 +98,7 @@ def test_the_console_follows_people_entering_and_leaving_and_the_report_shows_th
     page = context.new_page()
     page.goto(stack.site_url + report)
     assert page.inner_text("[data-figure=entered]") == "2" and page.inner_text("[data-figure=cta_clicked]") == "1"
+    assert page.inner_text("[data-figure=not_attended]") == "2"  # a minute or two, not the 10 minutes that count
     assert page.locator("svg.whieda-chart rect.whieda-chart__bar").count() >= 1
     context.close()
     at_both_widths(stack, browser, report, "report", speaker, speaker_pw)
