@@ -49,6 +49,13 @@ class Job:
         return cls(row["id"], row["kind"], json.loads(row["payload"]), row["attempts"], row["dedup_key"], row["run_at"])
 
 
+def _webinar_of(payload: dict) -> int | None:
+    """The webinar a job is about, kept in its own column (with its scenario) so a webinar's report counts
+    its messages by index."""
+    webinar_id = payload.get("webinar_id")
+    return int(webinar_id) if isinstance(webinar_id, int) or (isinstance(webinar_id, str) and webinar_id.isdigit()) else None
+
+
 class Jobs:
     def __init__(self, config: Config):
         self.table = config.table("whieda_jobs")
@@ -58,9 +65,10 @@ class Jobs:
         """Add a job; with a ``dedup_key`` already queued (in any state), add nothing and return None."""
         with conn.cursor() as cur:
             cur.execute(
-                f"INSERT INTO {self.table} (kind, dedup_key, payload, status, run_at, created_at, updated_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE id = id",
-                (kind, dedup_key, json.dumps(payload, ensure_ascii=False), PENDING, run_at or now, now, now))
+                f"INSERT INTO {self.table} (kind, dedup_key, payload, webinar_id, scenario, status, run_at,"
+                " created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE id = id",
+                (kind, dedup_key, json.dumps(payload, ensure_ascii=False), _webinar_of(payload),
+                 str(payload["scenario"])[:32] if payload.get("scenario") else None, PENDING, run_at or now, now, now))
             return cur.lastrowid if cur.rowcount == 1 else None
 
     def claim(self, conn, worker_id: str, now: datetime, limit: int, exclude_kinds: tuple[str, ...] = ()) -> list[Job]:

@@ -4,7 +4,8 @@ The state is read-only here (it changes only through Core's commands) and comes 
 so a poll costs no WordPress boot. The ETag is the state's version, so a poller that has it gets a
 304; Cache-Control lets a proxy in front answer many pollers with one fetch a second. Presence is
 the room page's heartbeat, authenticated by a room token the plugin signed at render time; it
-counts toward attendance (``scenarios/attendance.py``).
+counts toward attendance (``scenarios/attendance.py``); the beat the page sends when the lead clicks the
+CTA says so (``cta_click: true``), for the webinar's report.
 """
 
 from __future__ import annotations
@@ -53,5 +54,6 @@ def presence(webinar_id: str):
     lead_id = claims.get("lead_id")
     if claims.get("webinar_id") != webinar_id or not isinstance(lead_id, int) or lead_id < 1:
         raise Unauthorized("room token refused: it was issued for another webinar")
-    rt.db.run(lambda conn: attendance.record_presence(conn, rt, lead_id, webinar_id, utcnow()))
+    cta_click = body.get("cta_click") is True
+    rt.db.run(lambda conn: attendance.record_presence(conn, rt, lead_id, webinar_id, utcnow(), cta_click))
     return {"status": "ok", "beat_sec": rt.config.presence_beat_sec}

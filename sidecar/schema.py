@@ -15,6 +15,7 @@ from typing import Callable
 
 from .config import Config
 from .db import execute, rows
+from .user_meta import funnel
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +113,53 @@ def _live_contour(t: Callable[[str], str]) -> list[str]:
     ]
 
 
+def _reports(t: Callable[[str], str]) -> list[str]:
+    return [
+        # What the reports and the console's live counts read (the plugin reads, only the sidecar writes):
+        # the start of the lead's current stretch in the room, the minute last counted in the chart,
+        # when the CTA was first shown to the lead and first clicked.
+        f"""ALTER TABLE {t("whieda_attendance")}
+              ADD COLUMN IF NOT EXISTS present_since DATETIME(6) NULL,
+              ADD COLUMN IF NOT EXISTS counted_minute DATETIME NULL,
+              ADD COLUMN IF NOT EXISTS cta_shown_at DATETIME(6) NULL,
+              ADD COLUMN IF NOT EXISTS cta_clicked_at DATETIME(6) NULL,
+              ADD KEY IF NOT EXISTS seen (webinar_id, seen_at)""",
+        # Viewers present per minute of the live window: each lead counted once a minute, in the
+        # transaction that credits its presence (sidecar.scenarios.attendance).
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_presence_minutes")} (
+              webinar_id BIGINT UNSIGNED NOT NULL,
+              minute DATETIME NOT NULL,
+              viewers INT UNSIGNED NOT NULL DEFAULT 0,
+              PRIMARY KEY (webinar_id, minute)
+            ) {TABLE_OPTIONS}""",
+        # The recording's funnel (sidecar.user_meta.funnel): viewers per step and, for the median, per
+        # minute of the recording where the viewers who have not completed stand; counted from the meta now.
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_aw_funnel")} (
+              step VARCHAR(16) NOT NULL,
+              viewers BIGINT NOT NULL DEFAULT 0,
+              PRIMARY KEY (step)
+            ) {TABLE_OPTIONS}""",
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_aw_positions")} (
+              minute INT UNSIGNED NOT NULL,
+              viewers BIGINT NOT NULL DEFAULT 0,
+              PRIMARY KEY (minute)
+            ) {TABLE_OPTIONS}""",
+        *funnel.rebuild_statements(t),
+        # The webinar and scenario a job is about (Telegram messages), so a report counts a webinar's
+        # messages by scenario and outcome from the index alone.
+        f"""ALTER TABLE {t("whieda_jobs")}
+              ADD COLUMN IF NOT EXISTS webinar_id BIGINT UNSIGNED NULL,
+              ADD COLUMN IF NOT EXISTS scenario VARCHAR(32) NULL,
+              ADD KEY IF NOT EXISTS webinar_kind (webinar_id, kind, scenario, status)""",
+    ]
+
+
 # (version, what it brings, the statements): append, never edit.
 MIGRATIONS: list[tuple[int, str, Callable[[Callable[[str], str]], list[str]]]] = [
     (1, "ledger, job queue, worker heartbeats", _foundation),
     (2, "room state, attendance, Telegram pacing", _live_contour),
+    (3, "report figures: presence stretches, minutes, CTA shown / clicked, the recording's funnel, a job's webinar",
+     _reports),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -58,7 +58,7 @@ def queue_message(ctx: "Context", template: str, values: dict, *, chat_id, scena
     """
     text = ctx.runtime.templates.render(template, **values)
     payload = {"chat_id": str(chat_id), "text": text, "parse_mode": "HTML", "scenario": scenario,
-               "template": template}
+               "template": template, "webinar_id": webinar_id}
     return ctx.enqueue(KIND, payload, run_at, dedup_key(scenario, recipient, webinar_id, step)) is not None
 
 

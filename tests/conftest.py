@@ -100,6 +100,8 @@ def own_tables(config):
     prefix = f"own{uuid.uuid4().hex[:6]}_"
     own = dataclasses.replace(config, table_prefix=prefix)
     conn = connect(own)
+    with conn.cursor() as cur:  # the WordPress table the sidecar's migrations read (the funnel's recount)
+        cur.execute(f"CREATE TABLE {own.table('usermeta')} LIKE {config.table('usermeta')}")
     yield own, conn
     with conn.cursor() as cur:
         cur.execute("SHOW TABLES LIKE %s", (prefix.replace("_", "\\_") + "%",))

@@ -28,12 +28,21 @@ def install_first_release(conn, cfg) -> None:
         execute(conn, statement)
 
 
+def first_release_enqueue(conn, cfg, kind: str, payload: dict, run_at: datetime, dedup_key: str) -> int:
+    """A job as release 0.1 queued it (its columns; later releases add their own)."""
+    with conn.cursor() as cur:
+        cur.execute(f"INSERT INTO {cfg.table('whieda_jobs')} (kind, dedup_key, payload, status, run_at, created_at,"
+                    " updated_at) VALUES (%s, %s, %s, 'pending', %s, %s, %s)",
+                    (kind, dedup_key, json.dumps(payload), run_at, now(), now()))
+        return cur.lastrowid
+
+
 def test_a_new_release_installs_over_the_first_one_and_finds_every_pending_job(own_tables):
     cfg, conn = own_tables
     install_first_release(conn, cfg)
     jobs, ledger = Jobs(cfg), Ledger(cfg)
     conn.begin()
-    queued = [jobs.enqueue(conn, kind, {"n": n}, now(), now() + timedelta(seconds=n), f"{kind}:{n}")
+    queued = [first_release_enqueue(conn, cfg, kind, {"n": n}, now() + timedelta(seconds=n), f"{kind}:{n}")
               for n, kind in enumerate(["emit", "telegram", "emit", "attendance_sweep"])]
     ledger.record(conn, "e-before-upgrade", "client_webinar_completed", "0" * 64, "bridge", now())
     conn.commit()

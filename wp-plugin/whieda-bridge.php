@@ -53,6 +53,9 @@ require_once __DIR__ . '/includes/class-whieda-schedule-page.php';
 require_once __DIR__ . '/includes/class-whieda-room-page.php';
 require_once __DIR__ . '/includes/class-whieda-admin-console.php';
 require_once __DIR__ . '/includes/class-whieda-post-webinar.php';
+require_once __DIR__ . '/includes/class-whieda-report-store.php';
+require_once __DIR__ . '/includes/class-whieda-reports.php';
+require_once __DIR__ . '/includes/class-whieda-console-live.php';
 require_once __DIR__ . '/includes/class-whieda-plugin.php';
 
 register_activation_hook( __FILE__, array( 'Whieda_Plugin', 'activate' ) );

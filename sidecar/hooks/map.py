@@ -15,9 +15,10 @@ from ..scenarios import engine, lead_notice, reminders, welcome
 HOOK_MAP = {
     # client-webinar-event-emitter: the normalised downstream fact.
     "client_webinar_completed": [attendance.note_fact, webinar_events.emit_webinar_completed],
-    # Room state: Core's commands are the only way a room changes; a stop queues the attendance sweep.
+    # Room state: Core's commands are the only way a room changes; a stop queues the attendance sweep;
+    # a CTA shown in a live room counts as shown to everyone in it (the report's "CTA shown").
     "core_webinar_set_status": [room_control.set_status],
-    "core_webinar_set_cta_visibility": [room_control.set_cta_visibility],
+    "core_webinar_set_cta_visibility": [room_control.set_cta_visibility, attendance.cta_shown],
     # Attendance service: who takes part (and their contacts), then one classification per (lead, webinar).
     "client_webinar_registered": [attendance.note_fact, reminders.on_registered],
     "client_webinar_entered": [attendance.note_fact],

@@ -10,12 +10,16 @@
 ``{prefix}whieda_attendance`` (this module holds its only SQL) keeps, per (webinar, lead): registration
 and entry, presence credited from the room's heartbeats while the webinar is live, the contacts the
 plugin resolved for the lead's facts (the sweep has no envelope of its own), and the classification.
+For the reports (the plugin reads them, never writes): the start of the lead's current stretch in the
+room, when the CTA was first shown to it and first clicked; and ``{prefix}whieda_presence_minutes``, the
+viewers present in each minute of the live window, each lead counted once a minute in the transaction
+that credits its presence.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..db import execute, rows
 from ..hooks.dispatcher import Call, Context
@@ -46,19 +50,37 @@ def note_fact(ctx: Context, call: Call) -> None:
         entered = min(from_contract(payload["timestamp"]), ctx.now)
         row["entered_at"] = row["entered_at"] or entered
         _credit(row, room, entered, ctx.config)
+        _seen_live(ctx.db, ctx.config, row, room, entered)
     elif call.hook == "client_webinar_left":
         _credit(row, room, min(from_contract(payload["left_at"]), ctx.now), ctx.config)
-        row["seen_at"] = None  # away: the next heartbeat starts a new stretch of presence
+        row["seen_at"] = row["present_since"] = None  # away: the next heartbeat starts a new stretch
     _store(ctx.db, ctx.config, row, ctx.now)
 
 
-def record_presence(conn, rt, lead_id: int, webinar_id: int, now: datetime) -> None:
-    """A heartbeat from the room page (sidecar.rooms): credit the time since the previous one."""
+def record_presence(conn, rt, lead_id: int, webinar_id: int, now: datetime, cta_click: bool = False) -> None:
+    """A heartbeat from the room page (sidecar.rooms): credit the time since the previous one.
+
+    ``cta_click``: the beat the page sends when the lead clicks the CTA (the first click is kept).
+    """
     room = rt.rooms.load(conn, webinar_id)
     row = _locked_row(conn, rt.config, webinar_id, lead_id, now, None)
     row["entered_at"] = row["entered_at"] or now
     _credit(row, room, now, rt.config)
+    _seen_live(conn, rt.config, row, room, now)
+    if cta_click:
+        row["cta_clicked_at"] = row["cta_clicked_at"] or now
+        row["cta_shown_at"] = row["cta_shown_at"] or now  # a click is proof the lead saw it
     _store(conn, rt.config, row, now)
+
+
+def cta_shown(ctx: Context, call: Call) -> None:
+    """``core_webinar_set_cta_visibility``: the CTA shown in a live room is shown to everyone in it now."""
+    webinar_id = int(call.named["webinar_id"])
+    if not call.named["visible"] or ctx.runtime.rooms.load(ctx.db, webinar_id).status != LIVE:
+        return
+    execute(ctx.db, f"UPDATE {table(ctx.config)} SET cta_shown_at = %s WHERE webinar_id = %s"
+                    " AND seen_at >= %s AND cta_shown_at IS NULL",
+            (ctx.now, webinar_id, ctx.now - timedelta(seconds=3 * ctx.config.presence_beat_sec)))
 
 
 def classify_completed(ctx: Context, call: Call) -> None:
@@ -87,6 +109,7 @@ def sweep(job: Job, rt) -> None:
                                 " AND classified_at IS NULL ORDER BY lead_id LIMIT %s FOR UPDATE",
                         (webinar_id, SWEEP_BATCH)):
             _credit(row, room, room.ended_at, ctx.config)  # present when it stopped: count up to the stop
+            row["present_since"] = None  # the webinar is over: nobody is in its room any more
             _store(ctx.db, ctx.config, row, ctx.now)
             _classify(ctx, row, row["present_sec"] >= threshold)
             done["count"] += 1
@@ -139,9 +162,26 @@ def _locked_row(conn, config, webinar_id: int, lead_id: int, now: datetime, cont
 def _store(conn, config, row: dict, now: datetime) -> None:
     execute(conn,
             f"UPDATE {table(config)} SET registered_at = %s, entered_at = %s, seen_at = %s, present_sec = %s,"
-            " updated_at = %s WHERE webinar_id = %s AND lead_id = %s",
-            (row["registered_at"], row["entered_at"], row["seen_at"], row["present_sec"], now,
+            " present_since = %s, counted_minute = %s, cta_shown_at = %s, cta_clicked_at = %s, updated_at = %s"
+            " WHERE webinar_id = %s AND lead_id = %s",
+            (row["registered_at"], row["entered_at"], row["seen_at"], row["present_sec"], row["present_since"],
+             row["counted_minute"], row["cta_shown_at"], row["cta_clicked_at"], now,
              row["webinar_id"], row["lead_id"]))
+
+
+def _seen_live(conn, config, row: dict, room: RoomState, at: datetime) -> None:
+    """The lead is in the room at ``at``: count it once in that minute of the live window, and note
+    that it sees the CTA if the CTA is shown."""
+    if room.status != LIVE or room.live_since is None or at < room.live_since:
+        return
+    if room.cta_visible:
+        row["cta_shown_at"] = row["cta_shown_at"] or at
+    minute = at.replace(second=0, microsecond=0, tzinfo=None)
+    if row["counted_minute"] is None or row["counted_minute"] < minute:
+        execute(conn, f"INSERT INTO {config.table('whieda_presence_minutes')} (webinar_id, minute, viewers)"
+                      " VALUES (%s, %s, 1) ON DUPLICATE KEY UPDATE viewers = viewers + 1",
+                (row["webinar_id"], minute))
+        row["counted_minute"] = minute
 
 
 def _classify(ctx: Context, row: dict, attended: bool) -> None:
@@ -163,6 +203,8 @@ def _credit(row: dict, room: RoomState, at: datetime, config) -> None:
     the lead was away: nothing is credited for it.
     """
     seen = row["seen_at"]
+    if seen is None or (at - seen).total_seconds() > 3 * config.presence_beat_sec:
+        row["present_since"] = at  # a new stretch in the room begins
     if seen is not None and room.live_since is not None and room.status in (LIVE, ENDED):
         window_end = room.ended_at if room.status == ENDED else at
         start, end = max(seen, room.live_since), min(at, window_end)

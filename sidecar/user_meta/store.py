@@ -8,6 +8,8 @@ same statement that reads the user's ``autowebinar_*`` rows with a locking read
 transactional, so it ends with the commit or the rollback, on any connection,
 and a missing user is found in the same step. Duplicate rows found there —
 left by another writer or an old bug — are collapsed into the oldest row.
+Each change also moves the recording's funnel counters (``funnel.py``) in the
+same transaction.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, Callable
 
 from ..config import Config
 from ..db import execute, rows
-from . import formats
+from . import formats, funnel
 from .cache import WordPressCache
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class Locked:
 
 class UserMetaStore:
     def __init__(self, config: Config, cache: WordPressCache):
+        self.config = config
         self.users = config.table("users")
         self.usermeta = config.table("usermeta")
         self.cache = cache
@@ -94,6 +97,7 @@ class UserMetaStore:
         raises :class:`formats.ForbiddenKey`, a bad value :class:`formats.BadValue`.
         """
         planned: dict[str, tuple[Any, str]] = {}
+        before = dict(locked.values)
         for name, value in changes.items():
             spec = formats.key(name)
             if value is None:
@@ -121,6 +125,7 @@ class UserMetaStore:
             self._update(conn, updates)
         locked.values.update({name: value for name, (value, _) in planned.items()})
         if changed:
+            funnel.count_change(conn, self.config, before, locked.values)  # the report's counters, same transaction
             self._invalidate_after_commit(locked)
         return changed
 

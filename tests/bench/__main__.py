@@ -1,7 +1,8 @@
 """make bench: the bridge measured against WordPress doing the same work, on this machine, in this run.
 
 It prints figures, never asserts them. Runs on the test stack (started if needed,
-left as it was found). WHIEDA_BENCH_N sets the requests per measurement.
+left as it was found). WHIEDA_BENCH_N sets the requests per measurement; WHIEDA_BENCH_ONLY=reports
+runs only the sections whose names contain it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import requests
 
 from tests.stack import Stack
 from tests.bench.meta_reads import bench_meta_reads
+from tests.bench.reports import bench_reports
 from tests.bench.viewer import bench_viewer_progress
 
 N = int(os.environ.get("WHIEDA_BENCH_N", "400"))
@@ -163,7 +165,7 @@ def bench_room_state(stack: Stack) -> None:
     print("  goal: the fast path >= 50x the WordPress REST route")
 
 
-SECTIONS = [bench_forwarding, bench_room_state, bench_viewer_progress, bench_meta_reads]
+SECTIONS = [bench_forwarding, bench_room_state, bench_viewer_progress, bench_meta_reads, bench_reports]
 
 
 def main() -> None:
@@ -176,9 +178,11 @@ def main() -> None:
           f"{cpu} cores; WordPress {versions[0]}, PHP {versions[1]}, php-fpm + nginx, MariaDB, memcached")
     stack.wp_eval("update_option( 'whieda_test_probe_paused', 1 ); return true;")
     reset_bridge(stack)
+    only = os.environ.get("WHIEDA_BENCH_ONLY", "")  # e.g. "reports": the sections whose names contain it
     try:
         for section in SECTIONS:
-            section(stack)
+            if only in section.__name__:
+                section(stack)
     finally:
         stack.wp_eval("delete_option( 'whieda_test_probe_paused' ); return true;")
         if not was_up:

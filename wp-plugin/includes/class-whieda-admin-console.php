@@ -20,8 +20,14 @@ class Whieda_Admin_Console {
 	const SHORTCODE = 'whieda_live_admin';
 	const ACTION    = 'whieda_console';
 
-	/** The capabilities the plugin grants (SPEC §5: rights are capabilities, no moderator role). */
-	const CAPS = array( 'webinar_manage_status', 'webinar_manage_chat' );
+	/**
+	 * The capabilities the plugin grants (SPEC §5: rights are capabilities, no moderator role);
+	 * webinar_view_reports opens the webinar reports in wp-admin (Whieda_Reports).
+	 */
+	const CAPS = array( 'webinar_manage_status', 'webinar_manage_chat', 'webinar_view_reports' );
+
+	/** What the first release granted: a role its option lists by name alone had these. */
+	const FIRST_CAPS = array( 'webinar_manage_status', 'webinar_manage_chat' );
 
 	/** The roles that get them, if the site has them (speaker is Core's role). */
 	const ROLES = array( 'administrator', 'speaker' );
@@ -49,32 +55,46 @@ class Whieda_Admin_Console {
 		}
 	}
 
-	/** Option: the roles the plugin has granted CAPS to (each once, so a site may take them back). */
+	/** Option: which of CAPS the plugin has granted to each role, role => caps (each once, so a site may take them back). */
 	const GRANTED_OPTION = 'whieda_caps_granted';
 
 	/**
-	 * Grants CAPS to each of ROLES once: on activation, and on a later load for a speaker role Core
-	 * registers after the plugin was activated. A role an administrator later takes them from stays so.
+	 * Grants each of CAPS to each of ROLES once: on activation, on a later load for a speaker role
+	 * Core registers after the plugin was activated, and for a capability a newer release brings. A
+	 * capability an administrator later takes from a role stays taken.
 	 *
-	 * @param bool $again Grant even to roles granted before (activation).
+	 * @param bool $again Grant even what was granted before (activation).
 	 */
 	public static function grant_caps( $again = false ) {
-		$granted = $again ? array() : (array) get_option( self::GRANTED_OPTION, array() );
+		$granted = $again ? array() : self::granted();
 		$changed = false;
 		foreach ( self::ROLES as $name ) {
 			$role = get_role( $name );
-			if ( ! $role || in_array( $name, $granted, true ) ) {
+			if ( ! $role ) {
 				continue;
 			}
-			foreach ( self::CAPS as $cap ) {
+			foreach ( array_diff( self::CAPS, $granted[ $name ] ?? array() ) as $cap ) {
 				$role->add_cap( $cap );
+				$granted[ $name ][] = $cap;
+				$changed            = true;
 			}
-			$granted[] = $name;
-			$changed   = true;
 		}
 		if ( $changed ) {
 			update_option( self::GRANTED_OPTION, $granted );
 		}
+	}
+
+	/** @return array<string, string[]> role => the caps granted to it (the first release kept role names only). */
+	private static function granted() {
+		$granted = array();
+		foreach ( (array) get_option( self::GRANTED_OPTION, array() ) as $key => $value ) {
+			if ( is_int( $key ) ) {
+				$granted[ (string) $value ] = self::FIRST_CAPS;
+			} else {
+				$granted[ (string) $key ] = array_values( (array) $value );
+			}
+		}
+		return $granted;
 	}
 
 	/** Removes CAPS from every role (uninstall). */

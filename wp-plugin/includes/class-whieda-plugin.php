@@ -107,6 +107,8 @@ final class Whieda_Plugin {
 		( new Whieda_Room_Page() )->register();
 		( new Whieda_Admin_Console() )->register();
 		( new Whieda_Post_Webinar() )->register();
+		// What happens: the console's live counts; the webinar reports in wp-admin (webinar_view_reports).
+		( new Whieda_Console_Live() )->register();
 
 		// The outbox: replayed by WP-Cron, `make replay`, the admin screen and when the sidecar asks.
 		add_action( 'rest_api_init', array( new Whieda_Replay_Route( $this->config, $this->forwarder, $this->outbox ), 'register' ) );
@@ -123,6 +125,7 @@ final class Whieda_Plugin {
 			( new Whieda_Admin( $this->config, $this->client, $this->outbox, $this->breaker, $this->forwarder, $this->object_cache ) )->register();
 			( new Whieda_Jobs_View() )->register();
 			$health->register();
+			( new Whieda_Reports() )->register();
 			add_action( 'admin_init', array( __CLASS__, 'schedule_events' ) );
 		}
 	}

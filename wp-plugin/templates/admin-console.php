@@ -148,6 +148,8 @@ $preview = function ( $html ) {
 			<p class="whieda-hint"><?php esc_html_e( 'Каждая команда сначала сохраняет поля ниже.', 'whieda-bridge' ); ?></p>
 		</section>
 
+		<?php Whieda_Console_Live::render_block( $webinar['id'] ); // Who is in the room now (issue 16's block). ?>
+
 		<div class="whieda-console__fields">
 			<h3><?php esc_html_e( 'Поля вебинара', 'whieda-bridge' ); ?></h3>
 			<p><label for="whieda-f-title"><?php esc_html_e( 'Название', 'whieda-bridge' ); ?></label>

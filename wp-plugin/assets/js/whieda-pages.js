@@ -123,6 +123,9 @@
 				}
 			}
 		} );
+		each( root, '[data-whieda-cta] a', function ( link ) {
+			link.addEventListener( 'click', function () { room.beat( true ); } ); // for the webinar's report
+		} );
 	}
 
 	function snapshot( form ) {

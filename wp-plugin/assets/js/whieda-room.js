@@ -8,7 +8,8 @@
  *
  * - Entry: POST enterUrl (WordPress, REST nonce) → client_webinar_entered once per participation
  *   session; the session survives a reload of the same tab (sessionStorage).
- * - Presence: a heartbeat to the sidecar's fast path with the room token every beatSec seconds.
+ * - Presence: a heartbeat to the sidecar's fast path with the room token every beatSec seconds, and
+ *   one more, marked cta_click, when the page calls room.beat( true ) on a click of the CTA.
  * - Exit: navigator.sendBeacon on pagehide → client_webinar_left once; a page restored from the
  *   back/forward cache enters again.
  * - State: polls stateUrl (the sidecar's fast path) with If-None-Match, falling back to WordPress's
@@ -87,15 +88,20 @@
 		} );
 	};
 
-	Room.prototype.beat = function () {
+	// A heartbeat; ctaClick: the lead has just clicked the CTA (the report counts the first click).
+	Room.prototype.beat = function ( ctaClick ) {
 		var room = this;
 		if ( ! room.token ) {
 			return;
 		}
+		var body = { token: room.token, session_id: room.session };
+		if ( ctaClick ) {
+			body.cta_click = true;
+		}
 		window.fetch( room.presenceUrl, {
 			method: 'POST',
 			headers: { 'Content-Type': 'application/json' },
-			body: JSON.stringify( { token: room.token, session_id: room.session } ),
+			body: JSON.stringify( body ),
 			keepalive: true
 		} ).then( function ( answer ) {
 			if ( answer.status === 401 ) {
