@@ -14,7 +14,7 @@ defined( 'ABSPATH' ) || exit;
  */
 class Whieda_Schema {
 
-	const VERSION = '2';
+	const VERSION = '3';
 	const OPTION  = 'whieda_schema_version';
 
 	public static function maybe_upgrade() {
@@ -60,6 +60,7 @@ CREATE TABLE {$sessions} (
   entered_at datetime NOT NULL,
   left_at datetime DEFAULT NULL,
   completed_at datetime DEFAULT NULL,
+  live_at datetime DEFAULT NULL,
   PRIMARY KEY  (session_id),
   KEY lead_webinar (lead_id,webinar_id),
   KEY entered_at (entered_at)
