@@ -396,3 +396,30 @@ def test_a_lead_routed_not_attended_is_offered_the_recording_and_embeds_never_ru
     assert offer.get_attribute("href") == "https://video.example.test/rec-7"
     shoot(page, "post-webinar-not-attended-2")
     context.close()
+
+
+def test_a_visitor_who_sends_the_lead_form_too_fast_is_told_keeps_her_input_and_sends_it_again(stack, sidecar,
+                                                                                                browser, probe):
+    form = stack.wp_eval("""$id = wp_insert_post( array( 'post_type' => 'page', 'post_status' => 'publish',
+        'post_title' => 'Заявка на вебинар', 'post_content' => '[whieda_lead_form]' ) ); return get_permalink( $id );""")
+    mark = probe.mark()
+    for viewport in (DESKTOP, PHONE):
+        context = context_as(stack, browser, viewport=viewport)
+        context.set_extra_http_headers({"X-Forwarded-For": f"2001:db8::{uuid.uuid4().hex[:4]}"})
+        page = context.new_page()
+        page.goto(form)
+        email = f"fast.{uuid.uuid4().hex[:6]}@example.com"
+        page.fill("#whieda-lead-name", "Быстрая Анна")
+        page.fill("#whieda-lead-email", email)
+        page.click(".whieda-lead-form button[type=submit]")  # at a robot's speed
+        alert = page.locator(".whieda-lead-form__errors")
+        alert.wait_for(state="visible")
+        assert "быстрее, чем её успевает заполнить человек" in alert.inner_text()
+        assert page.input_value("#whieda-lead-email") == email
+        shoot(page, "lead-form-too-fast")
+        assert horizontal_overflow(page) <= 0
+        page.wait_for_timeout(3200)  # the documented minimum fill time (Whieda_Lead_Guard: 3 s) from the first showing
+        page.click(".whieda-lead-form button[type=submit]")
+        page.locator(".whieda-lead-form__sent").wait_for(state="visible")
+        context.close()
+    assert len(probe.fired("core_ingest_event", mark)) == 2
