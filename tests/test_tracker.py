@@ -4,6 +4,7 @@ page, and the people they concern resolved in WordPress (whieda_lead_contacts) b
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
@@ -101,7 +102,9 @@ def test_the_room_page_reports_each_fact_once_per_participation_session(stack, s
     relayed = requests.post(f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/presence",
                             json={"token": back["token"]}, timeout=5)
     assert fast.json()["status"] == "ok" and relayed.json()["status"] == "ok"
-    assert signing.read_token(stack.secrets["whieda_secret"], signing.ROOM, back["token"])["lead_id"] == lead
+    claims = signing.read_token(stack.secrets["whieda_secret"], signing.ROOM, back["token"])
+    assert claims["lead_id"] == lead
+    assert claims["exp"] <= time.time() + 600  # short-lived: the page enters again for a fresh one (refreshSec)
     forged = requests.post(f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/presence",
                            json={"token": back["token"][:-2] + "xx"}, timeout=5)
     assert forged.status_code == 401
@@ -128,6 +131,7 @@ def test_the_room_script_gets_its_settings_for_the_page(stack):
     assert config["stateUrl"] == "/whieda-api/v1/rooms/42/state"
     assert config["fallbackStateUrl"].endswith("/wp-json/whieda/v1/rooms/42/state")
     assert {"enterUrl", "leaveUrl", "completeUrl", "nonce", "pollSec", "beatSec"} <= set(config)
+    assert 0 < config["refreshSec"] < 600  # re-entered well before the room token's 10 minutes run out
     script = requests.get(f"{stack.site_url}/wp-content/plugins/whieda-bridge/assets/js/whieda-room.js", timeout=5)
     assert script.status_code == 200 and "window.WhiedaRoom" in script.text
 

@@ -97,6 +97,7 @@ final class Whieda_Plugin {
 		// AutoWebinar: the player shortcode; its fast paths relayed when the sidecar is not proxied.
 		( new Whieda_Autowebinar( $this->config ) )->register();
 		add_action( 'rest_api_init', array( new Whieda_Viewer_Relay( $this->client ), 'register' ) );
+		add_action( 'rest_api_init', array( new Whieda_Viewer_Token( $this->config ), 'register' ) );
 		// The sidecar's autowebinar_* rows read fresh under any persistent object cache.
 		$this->autowebinar_meta->register();
 
