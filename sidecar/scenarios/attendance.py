@@ -93,7 +93,9 @@ def classify_completed(ctx: Context, call: Call) -> None:
     row = _locked_row(ctx.db, ctx.config, webinar_id, int(payload["lead_id"]), ctx.now,
                       call.resolved.get("contacts"))
     if payload["webinar_type"] != "live":
-        _classify(ctx, row, True)  # an auto-webinar's completion is the sidecar's own measure (server-checked positions)
+        # A recording has no live window to be present in; its completion comes from the site's own code
+        # (the room page's reports are always live ones).
+        _classify(ctx, row, True)
         return
     room = ctx.runtime.rooms.load(ctx.db, webinar_id)
     if room.status not in (LIVE, ENDED):

@@ -14,8 +14,8 @@ defined( 'ABSPATH' ) || exit;
  * `webinar.speaker_id` is). A webinar's business fields (title, date / time, poster, player / chat
  * embed, CTA) are Core data: changing them follows WordPress's own `edit_post` for that post, creating
  * one the post type's `create_posts` (it starts as a draft), publishing it `publish_posts`; a site may
- * grant more with the `whieda_console_may_edit` filter. Every action is a POST to admin-post.php with a nonce of its
- * own webinar and a capability check; a forged or stale request changes nothing. The console polls
+ * grant more with the `whieda_console_may_edit` filter. Every action is a POST to admin-post.php with
+ * a nonce of its own webinar and a capability check; a forged or stale request changes nothing. The console polls
  * the room state, so the speaker sees what he set within a second.
  */
 class Whieda_Admin_Console {
