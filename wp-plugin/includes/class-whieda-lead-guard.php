@@ -82,14 +82,14 @@ class Whieda_Lead_Guard {
 	 * Lets a lead through, or says why not (the message tells the visitor what to do next). A lead let
 	 * through has taken its email's and its IP's place; nothing is taken for one refused.
 	 *
-	 * @param array  $values   name, email, telegram as typed (already valid).
-	 * @param mixed  $stamp    The posted stamp.
-	 * @param string $ip       The visitor's address.
+	 * @param array  $values name, email, telegram as typed (already valid).
+	 * @param array  $post   The whole submission, unslashed (the stamp, a CAPTCHA's answer).
+	 * @param string $ip     The visitor's address.
 	 * @return true|WP_Error
 	 */
-	public function admit( $values, $stamp, $ip ) {
+	public function admit( $values, $post, $ip ) {
 		$limits   = self::limits();
-		$shown_at = self::shown_at( $stamp );
+		$shown_at = self::shown_at( isset( $post[ self::STAMP ] ) ? $post[ self::STAMP ] : '' );
 		if ( ! $shown_at ) {
 			return new WP_Error( 'whieda_lead_stamp', __( 'Форма устарела: проверьте данные и отправьте её ещё раз.', 'whieda-bridge' ) );
 		}
@@ -104,7 +104,7 @@ class Whieda_Lead_Guard {
 		 * @param array         $values name, email, telegram as typed.
 		 * @param array         $post   The whole submission (e.g. the CAPTCHA's response field).
 		 */
-		$check = apply_filters( 'whieda_lead_form_check', true, $values, wp_unslash( $_POST ) ); // phpcs:ignore WordPress.Security.NonceVerification -- the form verified it.
+		$check = apply_filters( 'whieda_lead_form_check', true, $values, $post );
 		if ( is_wp_error( $check ) ) {
 			return $check;
 		}
