@@ -157,6 +157,13 @@ def test_a_candidate_registers_enters_sees_the_cta_the_speaker_shows_and_the_pos
     console.click("button[data-command=cta_hide]")
     page.locator("[data-whieda-cta]").wait_for(state="hidden", timeout=2500)
 
+    # Within a beat of the start (spread, so a full room does not boot WordPress at once) the open page has
+    # entered again: WordPress knows this session was in the room during the broadcast.
+    sessions = stack.table("whieda_room_sessions")
+    wait_until(lambda: stack.sql(f"SELECT 1 AS yes FROM {sessions} WHERE lead_id = %s AND webinar_id = %s"
+                                 " AND live_at IS NOT NULL", (lead, webinar)), timeout=35,
+               what="the page's entry during the broadcast (whieda-room.js: within beatSec = 30 s)")
+
     # The speaker stops it: the candidate's page confirms the end and walks through the three screens.
     console.click("button[data-command=stop]")
     console.locator(".whieda-console__state [data-show-when=ended]").wait_for(state="visible", timeout=1000)

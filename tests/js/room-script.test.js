@@ -51,6 +51,7 @@ function browser( route, stored ) {
 		},
 		navigator: { sendBeacon: ( url, body ) => { beacons.push( { url, body } ); return true; } },
 		setInterval: ( fn, ms ) => intervals.push( { fn, ms } ),
+		setTimeout: ( fn, ms ) => { assert.ok( ms <= 1000 * CONFIG.beatSec ); fn(); return 1; }, // a delay within a beat, run now
 		clearInterval: () => {},
 		addEventListener: ( name, fn ) => { listeners[ name ] = fn; },
 	};

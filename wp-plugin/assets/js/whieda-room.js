@@ -11,8 +11,8 @@
  * - Presence: a heartbeat to the sidecar's fast path with the room token every beatSec seconds, and
  *   one more, marked cta_click, when the page calls room.beat( true ) on a click of the CTA. The
  *   token is short-lived: the page enters again (same session, a fresh token) every refreshSec seconds,
- *   when the room goes live (so the server knows the session was in the room during the broadcast),
- *   and when a heartbeat is answered 401.
+ *   within a beat of the room going live (so the server knows the session was in the room during the
+ *   broadcast), and when a heartbeat is answered 401.
  * - Exit: navigator.sendBeacon on pagehide → client_webinar_left once; a page restored from the
  *   back/forward cache enters again.
  * - State: polls stateUrl (the sidecar's fast path) with If-None-Match, falling back to WordPress's
@@ -159,7 +159,13 @@
 				if ( ! before || before.version !== state.version ) {
 					room.state = state;
 					if ( before && before.status !== 'live' && state.status === 'live' && room.session ) {
-						room.enter(); // in the room as the broadcast starts: completion needs the server to know
+						// In the room as the broadcast starts: completion needs the server to know. Spread over
+						// one beat, so a full waiting room does not boot WordPress all in the same second.
+						window.setTimeout( function () {
+							if ( room.session ) {
+								room.enter();
+							}
+						}, Math.random() * 1000 * room.config.beatSec );
 					}
 					if ( room.callbacks.onState ) {
 						room.callbacks.onState( state, before );
