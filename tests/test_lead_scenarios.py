@@ -41,6 +41,11 @@ def telegram_user(stack, chat: str) -> str:
     return username
 
 
+def new_address() -> str:
+    """An IPv6 address in a /64 no other visitor (nor an earlier run) has used: the per-IP limit counts /64s."""
+    return f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"
+
+
 class Visitor:
     """A browser on the form's page: it loads the page (nonce, ref, the shown-at stamp) and posts the form back to
     it, from an address of its own (the test site trusts X-Forwarded-For, tests/wordpress/mu-plugins) and no
@@ -50,7 +55,7 @@ class Visitor:
 
     def __init__(self, page: str, ip: str | None = None, **query: str):
         self.session = requests.Session()
-        self.session.headers["X-Forwarded-For"] = ip or f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+        self.session.headers["X-Forwarded-For"] = ip or new_address()
         self.page = page
         self.answer = self.session.get(page, params=query, timeout=10)
         self.loaded_at = time.monotonic()
@@ -287,7 +292,7 @@ def kept(answer: requests.Response, field: str, value: str) -> bool:
 def test_a_flood_of_50_from_one_address_makes_the_allowed_three_leads_and_one_team_notice_each(
         stack, sidecar, probe, telegram, form_page):
     mark = probe.mark()
-    ip = f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"  # an address no earlier run has used
+    ip = new_address()
     bot = Visitor(form_page, ip=ip)
     time.sleep(Visitor.MIN_FILL_SEC + 0.2)  # one page, waited for once, replayed 50 times at once
     emails = [f"flood{n}.{uuid.uuid4().hex[:6]}@example.com" for n in range(50)]
@@ -300,9 +305,12 @@ def test_a_flood_of_50_from_one_address_makes_the_allowed_three_leads_and_one_te
             assert answer.status_code == 200 and kept(answer, "email", email)
             assert "Попробуйте ещё раз через" in html.unescape(answer.text)
     assert sorted(a[0]["email"] for a in probe.fired("core_ingest_event", mark)) == sorted(accepted)
+    # Another address of the same /64 is the same subscriber: refused too.
+    neighbour = post_form(bot, bot.typed(name="Бот", email=f"n.{uuid.uuid4().hex[:6]}@example.com"), ip[:-1] + "2")
+    assert neighbour.status_code == 200 and "Попробуйте ещё раз через" in html.unescape(neighbour.text)
     # A refused one took no email's place: sent later from another address, it is a lead, not «уже получена».
     later = next(e for e in emails if e not in accepted)
-    assert post_form(bot, bot.typed(name="Человек", email=later), f"2001:db8::{uuid.uuid4().hex[:4]}").status_code == 303
+    assert post_form(bot, bot.typed(name="Человек", email=later), new_address()).status_code == 303
     accepted.append(later)
     for email in accepted:
         wait_until(lambda: team_notices(telegram, email), what=f"the team notice for {email}")
@@ -319,11 +327,11 @@ def test_one_email_from_fifty_addresses_is_one_lead_and_a_repeat_is_told_it_arri
     email = f"Same.{uuid.uuid4().hex[:6]}@Example.com"
     data = page.typed(name="Анна", email=email)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = list(pool.map(lambda n: post_form(page, data, f"2001:db8::{uuid.uuid4().hex[:8]}"), range(50)))
+        answers = list(pool.map(lambda n: post_form(page, data, new_address()), range(50)))
     assert [a.status_code for a in answers].count(303) == 1
     repeat = next(a for a in answers if a.status_code == 200)
     assert "уже получена" in html.unescape(repeat.text) and kept(repeat, "email", email)
-    lowered = post_form(page, page.typed(name="Анна", email=email.lower()), f"2001:db8::{uuid.uuid4().hex[:4]}")  # the same address
+    lowered = post_form(page, page.typed(name="Анна", email=email.lower()), new_address())  # the same address
     assert lowered.status_code == 200
     assert len(probe.fired("core_ingest_event", mark)) == 1
 
@@ -337,7 +345,7 @@ def test_a_form_sent_faster_than_a_person_types_is_refused_and_then_goes_through
     assert "быстрее, чем её успевает заполнить человек" in html.unescape(quick.text)
     assert probe.fired("core_ingest_event", mark) == []
     forged = post_form(visitor, {**visitor.typed(name="Быстрая", email=email), "whieda_shown": "1.0123456789abcdef0123"},
-                       f"2001:db8::{uuid.uuid4().hex[:4]}")
+                       new_address())
     assert forged.status_code == 200 and "Форма устарела" in html.unescape(forged.text)
     # The time counts from when she first saw the form: sent again after the minimum, it goes through.
     assert visitor.submit(name="Быстрая", email=email).status_code == 303

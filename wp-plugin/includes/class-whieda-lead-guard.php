@@ -16,7 +16,7 @@ defined( 'ABSPATH' ) || exit;
  * - the `whieda_lead_form_check` filter, where a site plugs in its CAPTCHA (true, or a WP_Error whose
  *   message the visitor reads);
  * - the email: one lead per address within email_window_sec, a repeat is dropped;
- * - the IP: at most per_ip leads per address within ip_window_sec.
+ * - the IP: at most per_ip leads per address (an IPv6 address's /64) within ip_window_sec.
  *
  * Limits: the `whieda_lead_form_limits` filter. The table holds hashed buckets only (never an
  * address or an email) and their expiry; claiming a bucket is one atomic statement, so a flood of
@@ -115,10 +115,11 @@ class Whieda_Lead_Guard {
 		if ( ! $this->claim( $email, 1, $limits['email_window_sec'] ) ) {
 			return new WP_Error( 'whieda_lead_repeat', __( 'Заявка с этим адресом уже получена — мы свяжемся с вами, отправлять её ещё раз не нужно. Если адрес указан с ошибкой, исправьте его и отправьте заявку.', 'whieda-bridge' ) );
 		}
-		if ( ! $this->claim( 'ip:' . $ip, $limits['per_ip'], $limits['ip_window_sec'] ) ) {
+		$network = 'ip:' . self::network( $ip );
+		if ( ! $this->claim( $network, $limits['per_ip'], $limits['ip_window_sec'] ) ) {
 			$this->release( $email ); // No lead came of it: the address may try again later.
 			/* translators: %d: minutes until the visitor may send the form again. */
-			return new WP_Error( 'whieda_lead_ip', sprintf( __( 'С этого подключения уже отправлено несколько заявок. Попробуйте ещё раз через %d мин.', 'whieda-bridge' ), $this->minutes_left( 'ip:' . $ip ) ) );
+			return new WP_Error( 'whieda_lead_ip', sprintf( __( 'С этого подключения уже отправлено несколько заявок. Попробуйте ещё раз через %d мин.', 'whieda-bridge' ), $this->minutes_left( $network ) ) );
 		}
 		return true;
 	}
@@ -153,6 +154,18 @@ class Whieda_Lead_Guard {
 		global $wpdb;
 		$expires = $wpdb->get_var( $wpdb->prepare( 'SELECT expires_at FROM ' . self::table() . ' WHERE bucket = %s', self::key( $bucket ) ) ); // phpcs:ignore WordPress.DB
 		return max( 1, (int) ceil( ( strtotime( $expires . ' UTC' ) - time() ) / MINUTE_IN_SECONDS ) );
+	}
+
+	/**
+	 * What the per-IP limit counts: an IPv4 address, or an IPv6 address's /64 (one subscriber's
+	 * network, where a bot picks a new address at will).
+	 *
+	 * @param string $ip Address.
+	 * @return string
+	 */
+	private static function network( $ip ) {
+		$packed = filter_var( $ip, FILTER_VALIDATE_IP, FILTER_FLAG_IPV6 ) ? inet_pton( $ip ) : false;
+		return false !== $packed ? bin2hex( substr( $packed, 0, 8 ) ) . '::/64' : (string) $ip;
 	}
 
 	/** A bucket's name as stored: a keyed hash, so the table holds no address and no email. */
