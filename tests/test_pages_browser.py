@@ -19,7 +19,6 @@ import requests
 from tests.browser import DESKTOP, PHONE, at_both_widths, context_as, horizontal_overflow, new_user, shoot
 from tests.helpers import login, php_value, wait_until
 from tests.live import new_lead, new_webinar, set_status
-from tests.test_lead_scenarios import new_address
 
 POSTER = "/wp-content/uploads/whieda-test-poster.png"
 PLAYER = "/wp-content/uploads/whieda-test-player.html"
@@ -413,7 +412,6 @@ def test_a_visitor_who_sends_the_lead_form_too_fast_is_told_keeps_her_input_and_
     mark = probe.mark()
     for viewport in (DESKTOP, PHONE):
         context = context_as(stack, browser, viewport=viewport)
-        context.set_extra_http_headers({"X-Forwarded-For": new_address()})
         page = context.new_page()
         page.goto(form)
         email = f"fast.{uuid.uuid4().hex[:6]}@example.com"
