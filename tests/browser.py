@@ -42,7 +42,10 @@ def new_user(stack: Stack, role: str, lead_id: int | None = None) -> tuple[int, 
 def context_as(stack: Stack, browser: Browser, user: str | None = None, password: str | None = None,
                viewport: dict = DESKTOP) -> BrowserContext:
     """A browser context of its own (cookies, storage), logged in as ``user`` or a guest."""
-    context = browser.new_context(viewport=viewport, locale="ru-RU")
+    # From an address of its own (the test site trusts X-Forwarded-For): the lead form's per-IP limit
+    # counts each context apart, as it would real visitors.
+    context = browser.new_context(viewport=viewport, locale="ru-RU", extra_http_headers={
+        "X-Forwarded-For": f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"})
     context.set_default_timeout(15000)
     if user:
         session = login(stack.site_url, user, password)

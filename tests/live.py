@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import random
+import time
 import uuid
 
 import requests
 
+from sidecar import signing
 from tests.helpers import login, php_value, wait_until
 from tests.stack import Stack
 
@@ -115,3 +118,21 @@ def settled(stack: Stack) -> None:
     wait_until(lambda: not stack.sql(f"SELECT id FROM {table} WHERE kind IN ('attendance_sweep', 'emit')"
                                      " AND status IN ('pending', 'running') AND run_at <= UTC_TIMESTAMP(6)"),
                what="the worker to finish the sweeps and emits due now")
+
+
+def stay(stack: Stack, webinar_id: int, lead_id: int, seconds: int, step: int = 85) -> None:
+    """Earn ``seconds`` of presence in a live room through real heartbeats, moving the clocks back instead of
+    waiting: the room went live that long ago, and before each beat the previous one is ``step`` s older
+    (under three beat intervals, so the sidecar counts the gap as presence)."""
+    stack.sql(f"UPDATE {stack.table('whieda_rooms')} SET live_since = live_since - INTERVAL %s SECOND"
+              " WHERE webinar_id = %s", (seconds + step, webinar_id))
+    attendance = stack.table("whieda_attendance")
+    wait_until(lambda: stack.sql(f"SELECT seen_at FROM {attendance} WHERE webinar_id = %s AND lead_id = %s"
+                                 " AND seen_at IS NOT NULL", (webinar_id, lead_id)),
+               what="the entry to reach the sidecar (the plugin forwards it after answering the page)")
+    token = signing.mint_token(stack.secrets["whieda_secret"], signing.ROOM,
+                               {"lead_id": lead_id, "webinar_id": webinar_id, "exp": int(time.time()) + 600})
+    for _ in range(math.ceil(seconds / step)):
+        stack.sql(f"UPDATE {attendance} SET seen_at = seen_at - INTERVAL %s SECOND WHERE webinar_id = %s AND lead_id = %s", (step, webinar_id, lead_id))
+        requests.post(f"{stack.sidecar_url}/v1/rooms/{webinar_id}/presence", json={"token": token},
+                      timeout=5).raise_for_status()

@@ -18,7 +18,7 @@ from sidecar.times import utcnow
 from tests.helpers import wait_until
 from tests.live import new_lead, new_webinar, set_status, settled
 
-PAYLOAD = {"webinar_type": "live", "session_id": "s-1", "completed_at": 1767229200}
+PAYLOAD = {"webinar_type": "auto", "session_id": "s-1", "completed_at": 1767229200}  # counts without live presence
 
 
 def room_token(secret: str, claims: dict, ttl: int, now: float | None = None, kind: str = signing.ROOM) -> str:
@@ -147,7 +147,53 @@ def test_a_lead_without_contacts_is_classified_and_nobody_is_messaged(stack, sid
     webinar = new_webinar(stack, "Без Telegram")
     lead = new_lead(stack, "Без контактов")
     mark = probe.mark()
-    stack.wp_eval(f"whieda_client_webinar_completed( {lead}, {webinar}, 's-1' ); return true;")
+    stack.wp_eval(f"whieda_client_webinar_completed( {lead}, {webinar}, 's-1', array( 'webinar_type' => 'auto' ) );"
+                  " return true;")
     wait_until(lambda: probe.fired("post_webinar_route", mark), what="the route")
     assert stack.sql(f"SELECT id FROM {stack.table('whieda_jobs')} WHERE kind = 'telegram' AND dedup_key LIKE %s",
                      (f"%:{webinar}:%",)) == []
+
+
+def test_a_live_completion_counts_only_with_presence_in_the_live_window(stack, min_40_sec, sidecar, probe):
+    """The browser's word alone makes nobody attended: the presence its heartbeats earned decides."""
+    webinar = new_webinar(stack, "Слово и дело")
+    stayed, claimed = new_lead(stack, "Был в эфире"), new_lead(stack, "Только сказал")
+    set_status(stack, webinar, "start")
+    stack.sql(f"UPDATE {stack.table('whieda_rooms')} SET live_since = live_since - INTERVAL 100 SECOND"
+              " WHERE webinar_id = %s", (webinar,))
+    stack.wp_eval(f"whieda_client_webinar_entered( {stayed}, {webinar}, array( 'timestamp' => time() - 80 ) );"
+                  f" whieda_client_webinar_entered( {claimed}, {webinar} ); return true;")
+    assert beat(stack, webinar, stayed).json()["status"] == "ok"  # 80 s in the room, over the 40 s threshold
+    mark = probe.mark()
+    for lead in (stayed, claimed):
+        stack.wp_eval(f"whieda_client_webinar_completed( {lead}, {webinar}, 's-{lead}' ); return true;")
+    assert len(probe.fired("webinar_completed", mark, by_sidecar=True)) == 2
+    classified = probe.fired("client_webinar_attendance_classified", mark, by_sidecar=True)
+    assert [(a[0]["lead_id"], a[0]["attended"]) for a in classified] == [(stayed, True)]
+    assert attendance(stack, webinar, claimed)["classified_at"] is None  # while live: the stop decides
+
+    set_status(stack, webinar, "stop")
+    settled(stack)
+    classified = {a[0]["lead_id"]: a[0]["attended"]
+                  for a in probe.fired("client_webinar_attendance_classified", mark, by_sidecar=True)}
+    assert classified == {stayed: True, claimed: False}
+
+
+def test_a_completion_of_a_webinar_that_never_aired_classifies_nobody(stack, sidecar, probe):
+    webinar, lead = new_webinar(stack, "Не вышел в эфир"), new_lead(stack, "Поторопился")
+    mark = probe.mark()
+    stack.wp_eval(f"whieda_client_webinar_completed( {lead}, {webinar}, 's-1' ); return true;")
+    assert len(probe.fired("webinar_completed", mark, by_sidecar=True)) == 1  # the fact is passed on ...
+    assert probe.fired("client_webinar_attendance_classified", mark) == []  # ... but proves no attendance
+    assert attendance(stack, webinar, lead)["classified_at"] is None
+
+
+def test_a_completion_after_the_stop_without_presence_is_not_attended(stack, sidecar, probe):
+    webinar, lead = new_webinar(stack, "После эфира"), new_lead(stack, "Опоздал")
+    set_status(stack, webinar, "start")
+    set_status(stack, webinar, "stop")
+    settled(stack)
+    mark = probe.mark()
+    stack.wp_eval(f"whieda_client_webinar_completed( {lead}, {webinar}, 's-1' ); return true;")
+    classified = probe.fired("client_webinar_attendance_classified", mark, by_sidecar=True)
+    assert [(a[0]["lead_id"], a[0]["attended"]) for a in classified] == [(lead, False)]

@@ -6,11 +6,16 @@ served by the site's nginx, so no external file and no network are needed.
 
 from __future__ import annotations
 
+import html
+import json
+import re
+import time
 import uuid
 import wave
 
 import pytest
 
+from sidecar import signing
 from tests.browser import DESKTOP, PHONE, horizontal_overflow, new_user, shoot, context_as
 from tests.helpers import wait_until
 from tests.test_autowebinar import meta
@@ -167,3 +172,31 @@ def test_the_recording_watched_to_its_end_leads_to_the_three_post_webinar_screen
         shoot(tab, "autowebinar-ended")
     finally:
         path.unlink(missing_ok=True)
+
+
+def test_a_page_whose_token_ran_out_renews_it_and_plays_on(stack, sidecar, browser, recording, viewer_in):
+    """The page was opened long ago: its token is past its life. The fast path answers 401, the page gets a
+    fresh one from WordPress (its cookie and nonce) and plays; the viewer sees no error."""
+    user, tab = viewer_in
+    url = page(stack, f'[whieda_autowebinar webinar="4245" video="{recording}" duration="{SECONDS}" heartbeat="2"]')
+    secret = stack.secrets["whieda_secret"]
+
+    def served_long_ago(route):
+        real = route.fetch()
+        body = real.text()
+        token = html.unescape(re.search(r'data-token="([^"]+)"', body).group(1))
+        claims = json.loads(signing._b64decode(token.split(".")[1]))
+        expired = signing.mint_token(secret, signing.VIEWER, {**claims, "exp": int(time.time()) - 120})
+        route.fulfill(response=real, body=body.replace(html.escape(token, quote=True), expired))
+
+    tab.route(url, served_long_ago)
+    renewals = []
+    tab.on("request", lambda request: renewals.append(request.url) if "/viewer/token" in request.url else None)
+    tab.goto(url)
+    tab.click(".whieda-aw__start")
+    wait_until(lambda: int(meta(stack, user).get("last_position_sec", "0")) >= 2, timeout=30,
+               what="heartbeats with the renewed token")
+    assert visible_texts(tab, ".whieda-aw__message") in ([], [""])
+    assert video_state(tab)["paused"] is False
+    assert len(renewals) == 1  # (Playwright hands over the page's events during its own calls, as just now)
+    shoot(tab, "recording-token-renewed")

@@ -70,7 +70,7 @@ def test_a_logged_in_viewer_gets_the_player_labelled_as_a_recording_without_a_se
     claims = claims_of(token)
     assert (claims["uid"], claims["wid"], claims["dur"], claims["cta"], claims["ref"], claims["mode"]) == (
         viewer.user_id, webinar, 3600, 2700, 31, "jit")
-    assert claims["exp"] > time.time() + 3600  # lives as long as the recording, and then some
+    assert time.time() + 600 < claims["exp"] <= time.time() + 15 * 60  # short: the page renews it (see below)
     # Everything the page loads for the player comes from the site itself: no CDN.
     assets = re.findall(r"<(?:script|link)[^>]+(?:src|href)=['\"]([^'\"]+)['\"]", page)
     ours = [a for a in assets if "whieda-bridge" in a]
@@ -123,3 +123,39 @@ def test_without_a_proxied_sidecar_the_player_calls_the_relay_route(stack, webin
         f" return ( new Whieda_Autowebinar( $config ) )->render( array( 'webinar' => {webinar} ) );")
     api = html.unescape(re.search(r'data-api="([^"]+)"', shown).group(1))
     assert api == f"{stack.site_url}/wp-json/whieda/v1/viewer/"
+
+
+def test_the_page_renews_its_short_lived_token_and_only_its_own_user_may(stack, sidecar, webinar, viewer):
+    page = viewer.get(page_with(stack, f'[whieda_autowebinar webinar="{webinar}"]'), timeout=15).text
+    player = re.search(r'<div class="whieda-aw"(.*?)>', page, re.S).group(1)
+    token = html.unescape(re.search(r'data-token="([^"]+)"', player).group(1))
+    renew_url = html.unescape(re.search(r'data-renew-url="([^"]+)"', player).group(1))
+    nonce = re.search(r'data-nonce="([^"]+)"', player).group(1)
+    assert re.search(r'data-renew-sec="600"', player)  # renewed well before its 15 minutes run out
+
+    # A token past its life: the fast path says 401, the page's own renewal gives it the same claims, fresh.
+    secret = stack.secrets["whieda_secret"]
+    expired = signing.mint_token(secret, signing.VIEWER, {**claims_of(token), "exp": int(time.time()) - 60})
+    stale = requests.post(f"{stack.site_url}/whieda-api/v1/viewer/join", json={"token": expired, "entry_id": "e1"},
+                          timeout=10)
+    assert stale.status_code == 401 and "expired" in stale.json()["error"]
+    renewed = viewer.post(renew_url, json={"token": expired}, headers={"X-WP-Nonce": nonce}, timeout=10)
+    assert renewed.status_code == 200, renewed.text
+    fresh = renewed.json()["token"]
+    assert {k: v for k, v in claims_of(fresh).items() if k != "exp"} == {
+        k: v for k, v in claims_of(token).items() if k != "exp"}
+    assert claims_of(fresh)["exp"] > time.time() + 600
+    assert requests.post(f"{stack.site_url}/whieda-api/v1/viewer/join", json={"token": fresh, "entry_id": "e2"},
+                         timeout=10).status_code == 200
+
+    # Nobody else renews it: a guest, another user, a forged or a long-dead token.
+    assert requests.post(renew_url, json={"token": token}, timeout=10).status_code == 401
+    other = login(stack.site_url, "admin", stack.secrets["admin_password"])
+    other_nonce = other.get(f"{stack.site_url}/wp-admin/admin-ajax.php?action=rest-nonce", timeout=10).text
+    theirs = other.post(renew_url, json={"token": token}, headers={"X-WP-Nonce": other_nonce}, timeout=10)
+    assert theirs.status_code == 403 and "не под вашей учётной записью" in theirs.json()["message"]
+    forged = signing.mint_token("not-the-shared-secret-at-all", signing.VIEWER, claims_of(token))
+    assert viewer.post(renew_url, json={"token": forged}, headers={"X-WP-Nonce": nonce}, timeout=10).status_code == 403
+    dead = signing.mint_token(secret, signing.VIEWER, {**claims_of(token), "exp": int(time.time()) - 2 * 86400})
+    gone = viewer.post(renew_url, json={"token": dead}, headers={"X-WP-Nonce": nonce}, timeout=10)
+    assert gone.status_code == 401 and "Обновите страницу" in gone.json()["message"]

@@ -9,6 +9,7 @@ import re
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -40,13 +41,24 @@ def telegram_user(stack, chat: str) -> str:
     return username
 
 
-class Visitor:
-    """A browser on the form's page: it loads the page (nonce, ref) and posts the form back to it."""
+def new_address() -> str:
+    """An IPv6 address in a /64 no other visitor (nor an earlier run) has used: the per-IP limit counts /64s."""
+    return f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"
 
-    def __init__(self, page: str, **query: str):
+
+class Visitor:
+    """A browser on the form's page: it loads the page (nonce, ref, the shown-at stamp) and posts the form back to
+    it, from an address of its own (the test site trusts X-Forwarded-For, tests/wordpress/mu-plugins) and no
+    sooner than a person can (the form's documented minimum fill time)."""
+
+    MIN_FILL_SEC = 3  # Whieda_Lead_Guard::DEFAULTS['min_fill_sec']
+
+    def __init__(self, page: str, ip: str | None = None, **query: str):
         self.session = requests.Session()
+        self.session.headers["X-Forwarded-For"] = ip or new_address()
         self.page = page
         self.answer = self.session.get(page, params=query, timeout=10)
+        self.loaded_at = time.monotonic()
         assert self.answer.status_code == 200
 
     def fields(self) -> dict:
@@ -58,8 +70,14 @@ class Visitor:
         assert "whieda_lead_nonce" in found, "the form carries its nonce"
         return found
 
-    def submit(self, **typed: str) -> requests.Response:
-        data = {**self.fields(), "whieda_website": "", **{f"whieda_{k}": v for k, v in typed.items()}}
+    def typed(self, **typed: str) -> dict:
+        """The form's fields with what the visitor typed."""
+        return {**self.fields(), "whieda_website": "", **{f"whieda_{k}": v for k, v in typed.items()}}
+
+    def submit(self, wait: bool = True, extra: dict | None = None, **typed: str) -> requests.Response:
+        data = {**self.typed(**typed), **(extra or {})}
+        if wait:
+            time.sleep(max(0.0, self.MIN_FILL_SEC + 0.2 - (time.monotonic() - self.loaded_at)))
         action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', self.answer.text).group(1))
         self.answer = self.session.post(requests.compat.urljoin(self.page, action.split("#")[0]), data=data,
                                         allow_redirects=False, timeout=10)
@@ -239,7 +257,7 @@ def test_bad_input_gets_a_clear_message_keeps_the_input_and_fires_nothing(stack,
         assert f'name="whieda_{field}" value="{value}"' in page  # what the visitor typed is still there
     assert probe.fired("core_ingest_event", mark) == []
     # Corrected, the same page goes through.
-    fixed = {"name": "Анна", "email": "anna@example.com"}
+    fixed = {"name": "Анна", "email": f"anna.{uuid.uuid4().hex[:8]}@example.com"}
     assert visitor.submit(**fixed).status_code == 303
     assert len(probe.fired("core_ingest_event", mark)) == 1
 
@@ -258,6 +276,97 @@ def test_a_stale_nonce_and_a_filled_honeypot_fire_nothing(stack, sidecar, probe,
     answer = bot.session.post(form_page, data=data, allow_redirects=False, timeout=10)
     assert answer.status_code == 303  # the bot learns nothing
     assert probe.fired("core_ingest_event", mark) == []
+
+
+# ---- the form under a flood ---------------------------------------------------------------------------
+
+
+def post_form(visitor: Visitor, data: dict, ip: str) -> requests.Response:
+    return requests.post(visitor.page, data=data, headers={"X-Forwarded-For": ip}, allow_redirects=False, timeout=20)
+
+
+def kept(answer: requests.Response, field: str, value: str) -> bool:
+    return f'name="whieda_{field}" value="{value}"' in answer.text
+
+
+def test_a_flood_of_50_from_one_address_makes_the_allowed_three_leads_and_one_team_notice_each(
+        stack, sidecar, probe, telegram, form_page):
+    mark = probe.mark()
+    ip = new_address()
+    bot = Visitor(form_page, ip=ip)
+    time.sleep(Visitor.MIN_FILL_SEC + 0.2)  # one page, waited for once, replayed 50 times at once
+    emails = [f"flood{n}.{uuid.uuid4().hex[:6]}@example.com" for n in range(50)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda e: post_form(bot, bot.typed(name="Бот", email=e), ip), emails))
+    accepted = [e for e, a in zip(emails, answers) if a.status_code == 303]
+    assert len(accepted) == 3  # Whieda_Lead_Guard::DEFAULTS['per_ip']
+    for email, answer in zip(emails, answers):
+        if email not in accepted:
+            assert answer.status_code == 200 and kept(answer, "email", email)
+            assert "Попробуйте ещё раз через" in html.unescape(answer.text)
+    assert sorted(a[0]["email"] for a in probe.fired("core_ingest_event", mark)) == sorted(accepted)
+    # Another address of the same /64 is the same subscriber: refused too.
+    neighbour = post_form(bot, bot.typed(name="Бот", email=f"n.{uuid.uuid4().hex[:6]}@example.com"), ip[:-1] + "2")
+    assert neighbour.status_code == 200 and "Попробуйте ещё раз через" in html.unescape(neighbour.text)
+    # A refused one took no email's place: sent later from another address, it is a lead, not «уже получена».
+    later = next(e for e in emails if e not in accepted)
+    assert post_form(bot, bot.typed(name="Человек", email=later), new_address()).status_code == 303
+    accepted.append(later)
+    for email in accepted:
+        wait_until(lambda: team_notices(telegram, email), what=f"the team notice for {email}")
+    assert len(probe.fired("core_lead_created", mark)) == 4
+    assert {email: len(team_notices(telegram, email)) for email in emails} == {
+        email: (1 if email in accepted else 0) for email in emails}
+
+
+def test_one_email_from_fifty_addresses_is_one_lead_and_a_repeat_is_told_it_arrived(stack, sidecar, probe,
+                                                                                      form_page):
+    mark = probe.mark()
+    page = Visitor(form_page)
+    time.sleep(Visitor.MIN_FILL_SEC + 0.2)
+    email = f"Same.{uuid.uuid4().hex[:6]}@Example.com"
+    data = page.typed(name="Анна", email=email)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda n: post_form(page, data, new_address()), range(50)))
+    assert [a.status_code for a in answers].count(303) == 1
+    repeat = next(a for a in answers if a.status_code == 200)
+    assert "уже получена" in html.unescape(repeat.text) and kept(repeat, "email", email)
+    lowered = post_form(page, page.typed(name="Анна", email=email.lower()), new_address())  # the same address
+    assert lowered.status_code == 200
+    assert len(probe.fired("core_ingest_event", mark)) == 1
+
+
+def test_a_form_sent_faster_than_a_person_types_is_refused_and_then_goes_through(stack, sidecar, probe, form_page):
+    mark = probe.mark()
+    visitor = Visitor(form_page)
+    email = f"quick.{uuid.uuid4().hex[:6]}@example.com"
+    quick = visitor.submit(wait=False, name="Быстрая", email=email)
+    assert quick.status_code == 200 and kept(quick, "email", email) and kept(quick, "name", "Быстрая")
+    assert "быстрее, чем её успевает заполнить человек" in html.unescape(quick.text)
+    assert probe.fired("core_ingest_event", mark) == []
+    forged = post_form(visitor, {**visitor.typed(name="Быстрая", email=email), "whieda_shown": "1.0123456789abcdef0123"},
+                       new_address())
+    assert forged.status_code == 200 and "Форма устарела" in html.unescape(forged.text)
+    # The time counts from when she first saw the form: sent again after the minimum, it goes through.
+    assert visitor.submit(name="Быстрая", email=email).status_code == 303
+    assert len(probe.fired("core_ingest_event", mark)) == 1
+
+
+def test_a_site_plugs_in_its_captcha_with_a_filter(stack, sidecar, probe, form_page):
+    stack.wp_eval("update_option( 'whieda_test_captcha', 1 ); return true;")
+    try:
+        mark = probe.mark()
+        visitor = Visitor(form_page)
+        assert 'name="test_captcha"' in visitor.answer.text  # printed on whieda_lead_form_fields
+        email = f"human.{uuid.uuid4().hex[:6]}@example.com"
+        refused = visitor.submit(name="Человек", email=email)
+        assert refused.status_code == 200 and kept(refused, "email", email)
+        assert "Сколько будет 2 + 2?" in html.unescape(refused.text.split("whieda-lead-form__errors")[1])
+        assert probe.fired("core_ingest_event", mark) == []
+        assert visitor.submit(name="Человек", email=email, extra={"test_captcha": "4"}).status_code == 303
+        assert len(probe.fired("core_ingest_event", mark)) == 1
+    finally:
+        stack.wp_eval("delete_option( 'whieda_test_captcha' ); return true;")
 
 
 # ---- reminders ---------------------------------------------------------------------------------------
@@ -351,7 +460,7 @@ def test_a_lead_already_classified_gets_no_reminder(stack, sidecar, telegram):
     wait_until(lambda: reminders(stack, lead), what="the reminders")
     # Attended already (e.g. from an earlier slot's recording): classified.
     answer = sidecar.call("client_webinar_completed", [{"lead_id": lead, "webinar_id": webinar,
-                                                        "webinar_type": "live", "session_id": "s-1",
+                                                        "webinar_type": "auto", "session_id": "s-1",
                                                         "completed_at": int(time.time())}])
     assert answer.status_code == 200, answer.text
     move_job_clock(stack, "reminder", f'"lead_id": {lead}, ')

@@ -9,7 +9,7 @@ import time
 import requests
 
 from tests.helpers import wait_until
-from tests.live import Candidate, chat_id, new_lead, new_partner, new_webinar, set_status, settled
+from tests.live import Candidate, chat_id, new_lead, new_partner, new_webinar, set_status, settled, stay
 
 RECORDING = "https://video.example.test/recording-42"
 
@@ -46,11 +46,12 @@ def test_the_mvp_happy_path(stack, sidecar, probe, telegram):
         state = wait_until(lambda: room_state(url)["status"] == "live" and room_state(url), timeout=3, what=where)
         assert "player_embed" not in state and "player.example.test" not in str(state), where  # public: no stream
 
-    # The candidate enters the room and completes.
+    # The candidate enters the room, stays (its heartbeats earn the presence) and completes.
     candidate = Candidate(stack, lead)
     entered = candidate.report(webinar, "enter")
     assert entered.status_code == 200, entered.text
     session = entered.json()["session_id"]
+    stay(stack, webinar, lead, 620)
     assert candidate.report(webinar, "complete", {"session_id": session}).json() == {"completed": True}
 
     classified = {"lead_id": lead, "webinar_id": webinar, "attended": True}

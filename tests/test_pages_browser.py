@@ -7,6 +7,7 @@ and desktop widths land in tests/artifacts/.
 
 from __future__ import annotations
 
+import re
 import struct
 import time
 import uuid
@@ -15,8 +16,8 @@ import zlib
 import pytest
 import requests
 
-from tests.browser import PHONE, at_both_widths, context_as, horizontal_overflow, new_user, shoot
-from tests.helpers import login, wait_until
+from tests.browser import DESKTOP, PHONE, at_both_widths, context_as, horizontal_overflow, new_user, shoot
+from tests.helpers import login, php_value, wait_until
 from tests.live import new_lead, new_webinar, set_status
 
 POSTER = "/wp-content/uploads/whieda-test-poster.png"
@@ -156,6 +157,13 @@ def test_a_candidate_registers_enters_sees_the_cta_the_speaker_shows_and_the_pos
     console.click("button[data-command=cta_hide]")
     page.locator("[data-whieda-cta]").wait_for(state="hidden", timeout=2500)
 
+    # Within a beat of the start (spread, so a full room does not boot WordPress at once) the open page has
+    # entered again: WordPress knows this session was in the room during the broadcast.
+    sessions = stack.table("whieda_room_sessions")
+    wait_until(lambda: stack.sql(f"SELECT 1 AS yes FROM {sessions} WHERE lead_id = %s AND webinar_id = %s"
+                                 " AND live_at IS NOT NULL", (lead, webinar)), timeout=35,
+               what="the page's entry during the broadcast (whieda-room.js: within beatSec = 30 s)")
+
     # The speaker stops it: the candidate's page confirms the end and walks through the three screens.
     console.click("button[data-command=stop]")
     console.locator(".whieda-console__state [data-show-when=ended]").wait_for(state="visible", timeout=1000)
@@ -241,10 +249,10 @@ def test_without_the_capability_the_console_refuses_and_a_forged_post_changes_no
     assert answer.status_code == 403
 
 
-def test_the_speaker_edits_the_webinar_and_capabilities_follow_the_roles(stack, sidecar, browser, media):
+def test_an_editor_of_the_webinar_edits_it_and_capabilities_follow_the_roles(stack, sidecar, browser, media):
     webinar = live_webinar(stack, "Черновик")
-    _, speaker, speaker_pw = new_user(stack, "speaker")
-    context = context_as(stack, browser, speaker, speaker_pw, PHONE)
+    _, admin, admin_pw = new_user(stack, "administrator")  # WordPress lets an administrator edit any post
+    context = context_as(stack, browser, admin, admin_pw, PHONE)
     page = context.new_page()
     page.goto(f"{stack.site_url}/admin_webinar/?webinar={webinar}")
     shoot(page, "console-phone")
@@ -275,6 +283,79 @@ def test_the_speaker_edits_the_webinar_and_capabilities_follow_the_roles(stack, 
         return $out;""")
     assert caps == {"administrator": [True, True], "speaker": [True, True], "leader": [False, False],
                     "partner": [False, False], "candidate": [False, False], "moderator": False}
+
+
+def console_post(session: requests.Session, stack, webinar: int, command: str, **fields) -> requests.Response:
+    """A console command as its form sends it, with the user's own valid nonce for the webinar if his page has one."""
+    page = session.get(f"{stack.site_url}/admin_webinar/?webinar={webinar}", timeout=10).text
+    form = re.search(rf'name="webinar_id" value="{webinar}">\s*<input[^>]*name="_wpnonce" value="([0-9a-f]+)"', page)
+    nonce = form.group(1) if form else ""  # no such form on his page: the request is forged
+    return session.post(f"{stack.site_url}/wp-admin/admin-post.php", data={
+        "action": "whieda_console", "command": command, "webinar_id": webinar, "_wpnonce": nonce, **fields},
+        allow_redirects=False, timeout=10)
+
+
+def test_a_speaker_runs_any_webinar_but_edits_its_fields_only_where_wordpress_lets_him(stack, sidecar, browser,
+                                                                                        media):
+    webinar = live_webinar(stack, "Вебинар администратора")
+    embed = stack.wp_eval(f"return get_post_meta( {webinar}, 'player_embed', true );")
+    _, speaker, speaker_pw = new_user(stack, "speaker")
+    session = login(stack.site_url, speaker, speaker_pw)
+
+    # Seed 003: every speaker starts, stops and shows the CTA, whoever the webinar's host is.
+    assert console_post(session, stack, webinar, "start").status_code == 302
+    assert console_post(session, stack, webinar, "cta_show").status_code == 302
+    state = requests.get(f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/state", timeout=5).json()
+    assert (state["status"], state["cta_visible"]) == ("live", True)
+
+    # The fields are Core data: his own valid nonce does not let him change what edit_post does not.
+    refused = console_post(session, stack, webinar, "save", title="Взломано",
+                           player_embed='<iframe src="https://evil.example.test/"></iframe>')
+    assert refused.status_code == 403 and "могут его автор и редакторы" in refused.text
+    assert console_post(session, stack, 0, "create").status_code == 403
+    assert stack.wp_eval(f"return get_the_title( {webinar} );") == "Вебинар администратора"
+    assert stack.wp_eval(f"return get_post_meta( {webinar}, 'player_embed', true );") == embed
+
+    # What he sees says so, at both widths: the fields for reference, disabled; no «Новый вебинар».
+    for viewport in (DESKTOP, PHONE):
+        context = context_as(stack, browser, speaker, speaker_pw, viewport)
+        page = context.new_page()
+        page.goto(f"{stack.site_url}/admin_webinar/?webinar={webinar}")
+        assert page.is_disabled("#whieda-f-title") and page.is_disabled(".whieda-console__fields button")
+        assert "меняют его автор и редакторы" in page.inner_text("#whieda-f-readonly")
+        assert page.query_selector("button[data-command=create]") is None
+        assert page.is_enabled("button[data-command=stop]")
+        shoot(page, "console-speaker-read-only")
+        assert horizontal_overflow(page) <= 0
+        context.close()
+
+    # Where WordPress grants it (here the role may edit others' published posts), he edits; a site's filter
+    # may grant or take away more.
+    caps = ("edit_posts", "edit_others_posts", "edit_published_posts")
+    try:
+        stack.wp_eval(f"foreach ( {php_value(caps)} as $c ) {{ get_role( 'speaker' )->add_cap( $c ); }} return true;")
+        assert console_post(session, stack, webinar, "save", title="Поправил спикер").status_code == 302
+        assert stack.wp_eval(f"return get_the_title( {webinar} );") == "Поправил спикер"
+    finally:
+        stack.wp_eval(f"foreach ( {php_value(caps)} as $c ) {{ get_role( 'speaker' )->remove_cap( $c ); }} return true;")
+    speaker_id = stack.wp_eval(f"return get_user_by( 'login', '{speaker}' )->ID;")
+    assert stack.wp_eval(f"wp_set_current_user( {speaker_id} );"
+                         " add_filter( 'whieda_console_may_edit', '__return_true' );"
+                         f" return Whieda_Admin_Console::may_edit( 'edit', {webinar} );") is True
+    set_status(stack, webinar, "stop")
+
+
+def test_a_new_webinar_starts_as_a_draft_and_is_published_from_the_console(stack, sidecar):
+    _, admin, admin_pw = new_user(stack, "administrator")
+    session = login(stack.site_url, admin, admin_pw)
+    created = console_post(session, stack, 0, "create")
+    assert created.status_code == 302
+    webinar = int(re.search(r"webinar=(\d+)", created.headers["Location"]).group(1))
+    assert stack.wp_eval(f"return get_post_status( {webinar} );") == "draft"
+    page = session.get(f"{stack.site_url}/admin_webinar/?webinar={webinar}&whieda_done=create", timeout=10).text
+    assert "черновик" in page and 'data-command="publish"' in page
+    assert console_post(session, stack, webinar, "publish").status_code == 302
+    assert stack.wp_eval(f"return get_post_status( {webinar} );") == "publish"
 
 
 def test_capabilities_are_granted_once_so_the_site_may_take_them_back(stack):
@@ -322,3 +403,29 @@ def test_a_lead_routed_not_attended_is_offered_the_recording_and_embeds_never_ru
     assert offer.get_attribute("href") == "https://video.example.test/rec-7"
     shoot(page, "post-webinar-not-attended-2")
     context.close()
+
+
+def test_a_visitor_who_sends_the_lead_form_too_fast_is_told_keeps_her_input_and_sends_it_again(stack, sidecar,
+                                                                                                browser, probe):
+    form = stack.wp_eval("""$id = wp_insert_post( array( 'post_type' => 'page', 'post_status' => 'publish',
+        'post_title' => 'Заявка на вебинар', 'post_content' => '[whieda_lead_form]' ) ); return get_permalink( $id );""")
+    mark = probe.mark()
+    for viewport in (DESKTOP, PHONE):
+        context = context_as(stack, browser, viewport=viewport)
+        page = context.new_page()
+        page.goto(form)
+        email = f"fast.{uuid.uuid4().hex[:6]}@example.com"
+        page.fill("#whieda-lead-name", "Быстрая Анна")
+        page.fill("#whieda-lead-email", email)
+        page.click(".whieda-lead-form button[type=submit]")  # at a robot's speed
+        alert = page.locator(".whieda-lead-form__errors")
+        alert.wait_for(state="visible")
+        assert "быстрее, чем её успевает заполнить человек" in alert.inner_text()
+        assert page.input_value("#whieda-lead-email") == email
+        shoot(page, "lead-form-too-fast")
+        assert horizontal_overflow(page) <= 0
+        page.wait_for_timeout(3200)  # the documented minimum fill time (Whieda_Lead_Guard: 3 s) from the first showing
+        page.click(".whieda-lead-form button[type=submit]")
+        page.locator(".whieda-lead-form__sent").wait_for(state="visible")
+        context.close()
+    assert len(probe.fired("core_ingest_event", mark)) == 2

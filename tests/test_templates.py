@@ -50,7 +50,8 @@ def test_a_text_changed_in_the_templates_file_is_what_the_partner_gets(stack, si
     lead = new_lead(stack, "Вера", chat_id(), new_partner(stack, partner_chat))
     stack.restart_sidecar(WHIEDA_TEMPLATES_FILE=str(path))
     try:
-        stack.wp_eval(f"whieda_client_webinar_completed( {lead}, {webinar}, 's-1' ); return true;")
+        stack.wp_eval(f"whieda_client_webinar_completed( {lead}, {webinar}, 's-1', array( 'webinar_type' => 'auto' ) );"
+                      " return true;")  # a recording watched to its end: attended without a live window
         assert telegram.wait_delivered(partner_chat, 1) == ["<i>Новости:</i> Вера был на «Свой текст»."]
     finally:
         stack.restart_sidecar()

@@ -4,6 +4,7 @@ page, and the people they concern resolved in WordPress (whieda_lead_contacts) b
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
@@ -101,7 +102,9 @@ def test_the_room_page_reports_each_fact_once_per_participation_session(stack, s
     relayed = requests.post(f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/presence",
                             json={"token": back["token"]}, timeout=5)
     assert fast.json()["status"] == "ok" and relayed.json()["status"] == "ok"
-    assert signing.read_token(stack.secrets["whieda_secret"], signing.ROOM, back["token"])["lead_id"] == lead
+    claims = signing.read_token(stack.secrets["whieda_secret"], signing.ROOM, back["token"])
+    assert claims["lead_id"] == lead
+    assert claims["exp"] <= time.time() + 600  # short-lived: the page enters again for a fresh one (refreshSec)
     forged = requests.post(f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/presence",
                            json={"token": back["token"][:-2] + "xx"}, timeout=5)
     assert forged.status_code == 401
@@ -128,5 +131,43 @@ def test_the_room_script_gets_its_settings_for_the_page(stack):
     assert config["stateUrl"] == "/whieda-api/v1/rooms/42/state"
     assert config["fallbackStateUrl"].endswith("/wp-json/whieda/v1/rooms/42/state")
     assert {"enterUrl", "leaveUrl", "completeUrl", "nonce", "pollSec", "beatSec"} <= set(config)
+    assert 0 < config["refreshSec"] < 600  # re-entered well before the room token's 10 minutes run out
     script = requests.get(f"{stack.site_url}/wp-content/plugins/whieda-bridge/assets/js/whieda-room.js", timeout=5)
     assert script.status_code == 200 and "window.WhiedaRoom" in script.text
+
+
+def test_a_completion_counts_only_for_a_published_webinar_that_aired_and_a_session_in_the_room_while_live(
+        stack, sidecar, probe):
+    webinar, lead = new_webinar(stack, "Ещё не в эфире"), new_lead(stack, "Торопливый")
+    candidate = Candidate(stack, lead)
+    mark = probe.mark()
+
+    early = candidate.report(webinar, "enter").json()["session_id"]  # the room opened before the start
+    refused = candidate.report(webinar, "complete", {"session_id": early})
+    assert refused.status_code == 409 and refused.json()["code"] == "whieda_not_aired"
+    assert "ещё не начался" in refused.json()["message"]
+
+    set_status(stack, webinar, "start")
+    not_seen = candidate.report(webinar, "complete", {"session_id": early})  # never reported in while live
+    assert not_seen.status_code == 409 and not_seen.json()["code"] == "whieda_not_in_room"
+    assert candidate.report(webinar, "complete", {"session_id": "made-up"}).status_code == 409
+    # The open page enters again as the broadcast starts: the same session, now known to be in the room.
+    again = candidate.report(webinar, "enter", {"session_id": early}).json()
+    assert (again["entered"], again["session_id"]) == (False, early)
+    assert candidate.report(webinar, "complete", {"session_id": early}).json() == {"completed": True}
+
+    # After the end, a new stay that began after it completes nothing.
+    set_status(stack, webinar, "stop")
+    candidate.beacon(webinar, "leave", {"session_id": early})
+    late = candidate.report(webinar, "enter").json()["session_id"]
+    assert candidate.report(webinar, "complete", {"session_id": late}).json()["code"] == "whieda_not_in_room"
+
+    # A webinar that is not published counts nothing, live or not.
+    draft = new_webinar(stack, "Черновик")
+    stack.wp_eval(f"wp_update_post( array( 'ID' => {draft}, 'post_status' => 'draft' ) ); return true;")
+    set_status(stack, draft, "start")
+    session = candidate.report(draft, "enter").json()["session_id"]
+    unpublished = candidate.report(draft, "complete", {"session_id": session})
+    assert unpublished.status_code == 409 and unpublished.json()["code"] == "whieda_not_published"
+
+    assert [a[0]["session_id"] for a in probe.fired("client_webinar_completed", mark)] == [early]

@@ -1,17 +1,29 @@
 <?php
 /**
- * Uninstall: removes the bridge's tables, options and scheduled events.
+ * Uninstall: removes the bridge's tables, options and scheduled events. The viewers' autowebinar_*
+ * user meta (their progress in recordings) stays unless the admin chose to remove it (setting
+ * «При удалении плагина» or WHIEDA_UNINSTALL_VIEWING = 'remove'); then only its seven keys go.
  *
  * @package Whieda_Bridge
  */
 
 defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 
+require_once __DIR__ . '/includes/class-whieda-config.php';
 require_once __DIR__ . '/includes/class-whieda-outbox.php';
 require_once __DIR__ . '/includes/class-whieda-emit-route.php';
 require_once __DIR__ . '/includes/class-whieda-schema.php';
 require_once __DIR__ . '/includes/class-whieda-object-cache.php';
 require_once __DIR__ . '/includes/class-whieda-admin-console.php';
+
+// The AutoWebinar keys of SPEC §4 (sidecar/user_meta/formats.py): the only user meta the bridge writes.
+$whieda_viewing_meta = array( 'autowebinar_session_id', 'autowebinar_started_at', 'autowebinar_last_position_sec', 'autowebinar_progress_percent', 'autowebinar_completed', 'autowebinar_cta_clicked_at', 'autowebinar_last_seen_at' );
+
+if ( ( new Whieda_Config() )->uninstall_removes_viewing() ) { // Read before the settings go.
+	foreach ( $whieda_viewing_meta as $meta_key ) {
+		delete_metadata( 'user', 0, $meta_key, '', true ); // Every user's row, and their cached meta.
+	}
+}
 
 Whieda_Schema::drop_all();
 ( new Whieda_Object_Cache() )->disable(); // Ours only; a foreign object-cache.php stays.

@@ -1,7 +1,10 @@
 """Attendance service (SPEC §3): each (lead, webinar) is classified once, and
 ``client_webinar_attendance_classified`` says how.
 
-- ``webinar_completed`` → attended, unless already classified.
+- ``webinar_completed`` → attended, unless already classified. For a live webinar the browser's word is
+  not enough: the lead must also have been present (``WHIEDA_ATTENDED_MIN_SEC`` of the live window,
+  capped at its length so far). Short of that a completion while live leaves the decision to the sweep,
+  and one after the stop classifies the lead not attended.
 - A stop → the ``attendance_sweep`` job (``WHIEDA_ATTENDANCE_GRACE_SEC`` later, so the last
   heartbeats count): every lead who registered or entered and is not classified yet is attended if
   present at least ``WHIEDA_ATTENDED_MIN_SEC`` of the live window (capped at the window's length),
@@ -84,11 +87,26 @@ def cta_shown(ctx: Context, call: Call) -> None:
 
 
 def classify_completed(ctx: Context, call: Call) -> None:
-    """``webinar_completed``: the lead completed participation, so attended."""
+    """``webinar_completed``: the lead completed participation; attended if a live one's presence says so."""
     payload = call.named["payload"]
-    row = _locked_row(ctx.db, ctx.config, int(payload["webinar_id"]), int(payload["lead_id"]), ctx.now,
+    webinar_id = int(payload["webinar_id"])
+    row = _locked_row(ctx.db, ctx.config, webinar_id, int(payload["lead_id"]), ctx.now,
                       call.resolved.get("contacts"))
-    _classify(ctx, row, True)
+    if payload["webinar_type"] != "live":
+        # A recording has no live window to be present in; its completion comes from the site's own code
+        # (the room page's reports are always live ones).
+        _classify(ctx, row, True)
+        return
+    room = ctx.runtime.rooms.load(ctx.db, webinar_id)
+    if room.status not in (LIVE, ENDED):
+        return  # never aired: nothing to classify (the plugin refuses such completions too)
+    _credit(row, room, ctx.now, ctx.config)
+    _store(ctx.db, ctx.config, row, ctx.now)
+    live_so_far = room.live_sec + (round((ctx.now - room.live_since).total_seconds())
+                                   if room.status == LIVE and room.live_since else 0)
+    present = row["present_sec"] >= max(1, min(ctx.config.attended_min_sec, live_so_far))
+    if present or room.status == ENDED:
+        _classify(ctx, row, present)
 
 
 # ---- the sweep after a stop ---------------------------------------------------------------------------

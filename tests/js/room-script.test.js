@@ -20,6 +20,7 @@ const CONFIG = {
 	nonce: 'n0nce',
 	pollSec: 3,
 	beatSec: 30,
+	refreshSec: 240,
 };
 
 function answer( status, body, headers ) {
@@ -35,6 +36,7 @@ function answer( status, body, headers ) {
 function browser( route, stored ) {
 	const calls = [];
 	const beacons = [];
+	const intervals = [];
 	const listeners = {};
 	const storage = Object.assign( {}, stored );
 	const window = {
@@ -48,12 +50,13 @@ function browser( route, stored ) {
 			removeItem: ( key ) => { delete storage[ key ]; },
 		},
 		navigator: { sendBeacon: ( url, body ) => { beacons.push( { url, body } ); return true; } },
-		setInterval: () => 1,
+		setInterval: ( fn, ms ) => intervals.push( { fn, ms } ),
+		setTimeout: ( fn, ms ) => { assert.ok( ms <= 1000 * CONFIG.beatSec ); fn(); return 1; }, // a delay within a beat, run now
 		clearInterval: () => {},
 		addEventListener: ( name, fn ) => { listeners[ name ] = fn; },
 	};
 	vm.runInNewContext( SOURCE, { window, document: {} } );
-	return { window, calls, beacons, listeners, storage };
+	return { window, calls, beacons, listeners, storage, intervals };
 }
 
 const settle = () => new Promise( ( resolve ) => setImmediate( resolve ) );
@@ -121,4 +124,41 @@ test( 'closing the tab sends the exit with sendBeacon, nonce in the URL, and for
 	assert.strictEqual( page.storage[ 'whieda-room-session-42' ], undefined );
 	page.listeners.pagehide(); // no second exit for the same stay
 	assert.strictEqual( page.beacons.length, 1 );
+} );
+
+test( 'it enters again as the room goes live, every refreshSec and after a 401, and beats with the fresh token', async () => {
+	const states = [ answer( 200, { version: 1, status: 'scheduled' }, { ETag: '"r42-v1"' } ), answer( 200, { version: 2, status: 'live' }, { ETag: '"r42-v2"' } ) ];
+	let minted = 0;
+	let expired = false;
+	const page = browser( ( url, options ) => {
+		if ( url === CONFIG.enterUrl ) {
+			minted += 1;
+			return answer( 200, { session_id: 's-1', entered: minted === 1, token: 'tok-' + minted, presence_url: '/whieda-api/v1/rooms/42/presence' } );
+		}
+		if ( url.endsWith( '/presence' ) ) {
+			const status = expired ? 401 : 200;
+			expired = false; // the next token is fresh
+			return answer( status, {} );
+		}
+		return states.shift();
+	} );
+	const handle = page.window.WhiedaRoom.start( CONFIG, {} );
+	await settle();
+	await handle.poll(); // scheduled → live
+	await settle();
+	const enters = () => page.calls.filter( ( c ) => c.url === CONFIG.enterUrl ).map( ( c ) => JSON.parse( c.options.body ).session_id );
+	assert.deepStrictEqual( enters(), [ '', 's-1' ] );
+
+	const refresh = page.intervals.find( ( i ) => i.ms === 240000 );
+	refresh.fn();
+	await settle();
+	assert.deepStrictEqual( enters(), [ '', 's-1', 's-1' ] );
+	const beats = () => page.calls.filter( ( c ) => c.url.endsWith( '/presence' ) ).map( ( c ) => JSON.parse( c.options.body ).token );
+	assert.strictEqual( beats()[ beats().length - 1 ], 'tok-3' );
+
+	expired = true; // a token past its life: the page recovers by entering again
+	handle.beat();
+	await settle();
+	await settle();
+	assert.deepStrictEqual( enters(), [ '', 's-1', 's-1', 's-1' ] );
 } );

@@ -408,6 +408,7 @@ class Stack:
         link(content / "mu-plugins" / "whieda-core-standin.php", REPO / "tests/wordpress/mu-plugins/whieda-core-standin.php")
         if self.profile.test_helpers:
             link(content / "mu-plugins" / "whieda-test-probe.php", REPO / "tests/wordpress/mu-plugins/whieda-test-probe.php")
+            link(content / "mu-plugins" / "whieda-test-site.php", REPO / "tests/wordpress/mu-plugins/whieda-test-site.php")
         subprocess.run(["chown", "-R", "www-data:www-data", str(content / "uploads")], check=True)
         (self.site / "wp-config.php").write_text(self._wp_config())
 

@@ -8,11 +8,14 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * For users with `webinar_manage_status` (administrator and speaker, granted on activation): edit a
- * webinar's business fields (title, date / time, poster, player / chat embed, CTA), start and stop it
- * only through Core's `core_webinar_set_status`, show and hide the CTA only through
- * `core_webinar_set_cta_visibility`. Every action is a POST to admin-post.php with a nonce of its
- * own webinar and a capability check; a forged or stale request changes nothing. The console polls
+ * For users with `webinar_manage_status` (administrator and speaker, granted on activation): start and
+ * stop any webinar only through Core's `core_webinar_set_status`, show and hide the CTA only through
+ * `core_webinar_set_cta_visibility` (seed 003: every speaker keeps these rights whatever
+ * `webinar.speaker_id` is). A webinar's business fields (title, date / time, poster, player / chat
+ * embed, CTA) are Core data: changing them follows WordPress's own `edit_post` for that post, creating
+ * one the post type's `create_posts` (it starts as a draft), publishing it `publish_posts`; a site may
+ * grant more with the `whieda_console_may_edit` filter. Every action is a POST to admin-post.php with
+ * a nonce of its own webinar and a capability check; a forged or stale request changes nothing. The console polls
  * the room state, so the speaker sees what he set within a second.
  */
 class Whieda_Admin_Console {
@@ -33,7 +36,14 @@ class Whieda_Admin_Console {
 	const ROLES = array( 'administrator', 'speaker' );
 
 	/** Commands: what each does, through Core's public hooks only (restart: start an ended webinar again, on purpose). */
-	const COMMANDS = array( 'save', 'create', 'start', 'restart', 'stop', 'cta_show', 'cta_hide' );
+	const COMMANDS = array( 'save', 'create', 'publish', 'start', 'restart', 'stop', 'cta_show', 'cta_hide' );
+
+	/** Commands that change a webinar_event itself (Core data), and the right each needs (may_edit()). */
+	const EDITS = array(
+		'save'    => 'edit',
+		'create'  => 'create',
+		'publish' => 'publish',
+	);
 
 	/** Transient prefix: what the last save took out of the embeds, shown once to the speaker who saved. */
 	const NOTES_KEY = 'whieda_console_notes_';
@@ -140,16 +150,19 @@ class Whieda_Admin_Console {
 			if ( ! $webinar_id && $list ) {
 				$webinar_id = $list[0]->ID;
 			}
-			$view['list']    = $list;
-			$view['webinar'] = $webinar_id ? Whieda_Webinar_View::get( $webinar_id ) : null;
-			$view['done']    = isset( $_GET['whieda_done'] ) ? sanitize_key( wp_unslash( $_GET['whieda_done'] ) ) : ''; // phpcs:ignore WordPress.Security.NonceVerification
-			$view['saved']   = isset( $_GET['whieda_saved'] ); // phpcs:ignore WordPress.Security.NonceVerification
-			$view['removed'] = (array) get_transient( self::NOTES_KEY . get_current_user_id() );
+			$view['list']       = $list;
+			$view['webinar']    = $webinar_id ? Whieda_Webinar_View::get( $webinar_id ) : null;
+			$view['done']       = isset( $_GET['whieda_done'] ) ? sanitize_key( wp_unslash( $_GET['whieda_done'] ) ) : ''; // phpcs:ignore WordPress.Security.NonceVerification
+			$view['saved']      = isset( $_GET['whieda_saved'] ); // phpcs:ignore WordPress.Security.NonceVerification
+			$view['removed']    = (array) get_transient( self::NOTES_KEY . get_current_user_id() );
+			$view['may_create'] = self::may_edit( 'create' );
 			delete_transient( self::NOTES_KEY . get_current_user_id() );
 			if ( $view['webinar'] ) {
-				$view['room']     = Whieda_Room_Route::read_state( $webinar_id );
-				$view['stateUrl'] = Whieda_Plugin::instance()->room_route->client_config( $webinar_id )['stateUrl'];
-				$view['fallback'] = rest_url( Whieda_Room_Route::NS . '/rooms/' . $webinar_id . '/state' );
+				$view['may_edit']    = self::may_edit( 'edit', $webinar_id );
+				$view['may_publish'] = 'publish' !== get_post_status( $webinar_id ) && self::may_edit( 'publish', $webinar_id );
+				$view['room']        = Whieda_Room_Route::read_state( $webinar_id );
+				$view['stateUrl']    = Whieda_Plugin::instance()->room_route->client_config( $webinar_id )['stateUrl'];
+				$view['fallback']    = rest_url( Whieda_Room_Route::NS . '/rooms/' . $webinar_id . '/state' );
 			}
 		}
 		ob_start();
@@ -171,6 +184,12 @@ class Whieda_Admin_Console {
 		// phpcs:enable
 		if ( ! current_user_can( 'webinar_manage_status' ) ) {
 			wp_die( esc_html__( 'У вас нет прав управлять вебинарами.', 'whieda-bridge' ), '', array( 'response' => 403 ) );
+		}
+		// Fields come with every command from the console's form (isset title); a speaker's are disabled there.
+		$edit = isset( self::EDITS[ $command ] ) ? self::EDITS[ $command ] : ( isset( $_POST['title'] ) ? 'edit' : '' ); // phpcs:ignore WordPress.Security.NonceVerification
+		if ( '' !== $edit && ! self::may_edit( $edit, $webinar_id ) ) {
+			Whieda_Forwarder::log( sprintf( 'console: user %d may not %s webinar %d', get_current_user_id(), $edit, $webinar_id ) );
+			wp_die( esc_html__( 'Менять поля этого вебинара, создавать и публиковать вебинары могут его автор и редакторы сайта. Начать и завершить эфир, показать и скрыть кнопку вы можете.', 'whieda-bridge' ), '', array( 'response' => 403, 'back_link' => true ) );
 		}
 		if ( ! in_array( $command, self::COMMANDS, true ) || ! wp_verify_nonce( $nonce, self::ACTION . '_' . $webinar_id ) ) {
 			wp_die( esc_html__( 'Ссылка устарела. Обновите страницу и повторите действие.', 'whieda-bridge' ), '', array( 'response' => 403, 'back_link' => true ) );
@@ -235,16 +254,48 @@ class Whieda_Admin_Console {
 			case 'cta_hide':
 				do_action( 'core_webinar_set_cta_visibility', $webinar_id, false, $context );
 				return $command;
+			case 'publish':
+				wp_publish_post( $webinar_id );
+				return $command;
 		}
 		return 'save';
 	}
 
-	/** @return int The new webinar_event (a draft until saved with a title). */
+	/**
+	 * Whether the current user may change a webinar_event from the console: WordPress's own rights for
+	 * that post ('edit': edit_post; 'publish': edit_post and the type's publish_posts; 'create': the
+	 * type's create_posts), unless the site's filter says otherwise.
+	 *
+	 * @param string $what       'edit', 'publish' or 'create'.
+	 * @param int    $webinar_id The webinar (0 for 'create').
+	 * @return bool
+	 */
+	public static function may_edit( $what, $webinar_id = 0 ) {
+		$type = get_post_type_object( 'webinar_event' );
+		if ( ! $type ) {
+			$can = false;
+		} elseif ( 'create' === $what ) {
+			$can = current_user_can( $type->cap->create_posts );
+		} else {
+			$can = current_user_can( 'edit_post', $webinar_id ) && ( 'publish' !== $what || current_user_can( $type->cap->publish_posts ) );
+		}
+		/**
+		 * Filters whether the current user may change a webinar_event's fields from the console.
+		 *
+		 * @param bool   $can        WordPress's own answer (edit_post / publish_posts / create_posts).
+		 * @param string $what       'edit', 'publish' or 'create'.
+		 * @param int    $webinar_id The webinar (0 for 'create').
+		 * @param int    $user_id    The user.
+		 */
+		return (bool) apply_filters( 'whieda_console_may_edit', $can, $what, (int) $webinar_id, get_current_user_id() );
+	}
+
+	/** @return int The new webinar_event: a draft, published from the console or wp-admin once ready. */
 	private function create() {
 		$id = wp_insert_post(
 			array(
 				'post_type'   => 'webinar_event',
-				'post_status' => 'publish',
+				'post_status' => 'draft',
 				'post_title'  => __( 'Новый вебинар', 'whieda-bridge' ),
 				'post_author' => get_current_user_id(),
 			)

@@ -105,6 +105,9 @@ class Whieda_Admin {
 				$clean[ $key ] = max( $range[0], min( $range[1], absint( $input[ $key ] ) ) );
 			}
 		}
+		if ( isset( $input['uninstall_viewing'] ) ) {
+			$clean['uninstall_viewing'] = 'remove' === $input['uninstall_viewing'] ? 'remove' : 'keep';
+		}
 		return $clean;
 	}
 

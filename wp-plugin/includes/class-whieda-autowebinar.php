@@ -131,7 +131,9 @@ class Whieda_Autowebinar {
 				)
 			);
 			$base        = $this->config->public_api_base();
-			$view['api'] = '' !== $base ? $base . '/v1/viewer/' : rest_url( 'whieda/v1/viewer/' );
+			$view['api']       = '' !== $base ? $base . '/v1/viewer/' : rest_url( 'whieda/v1/viewer/' );
+			$view['renew_url'] = rest_url( 'whieda/v1/viewer/token' ); // The page's own refresh of its short-lived token.
+			$view['nonce']     = wp_create_nonce( 'wp_rest' );
 			$this->register_assets();
 			wp_enqueue_script( self::HANDLE );
 			whieda_enqueue_page_assets(); // The post-webinar screens after the recording's end.

@@ -22,6 +22,7 @@ class Whieda_Config {
 		'timeout_ms'         => 500,
 		'connect_timeout_ms' => 200,
 		'public_api_base'    => '',
+		'uninstall_viewing'  => 'keep',
 	);
 
 	/** The wp-config.php constant of each field. */
@@ -31,6 +32,7 @@ class Whieda_Config {
 		'timeout_ms'         => 'WHIEDA_TIMEOUT_MS',
 		'connect_timeout_ms' => 'WHIEDA_CONNECT_TIMEOUT_MS',
 		'public_api_base'    => 'WHIEDA_PUBLIC_API_BASE',
+		'uninstall_viewing'  => 'WHIEDA_UNINSTALL_VIEWING',
 	);
 
 	/**
@@ -59,6 +61,11 @@ class Whieda_Config {
 
 	public function sidecar_url() {
 		return untrailingslashit( (string) $this->get( 'sidecar_url' ) );
+	}
+
+	/** Whether uninstalling removes the viewers' autowebinar_* user meta ('remove'); by default it stays ('keep'). */
+	public function uninstall_removes_viewing() {
+		return 'remove' === $this->get( 'uninstall_viewing' );
 	}
 
 	public function secret() {

@@ -16,7 +16,10 @@ defined( 'ABSPATH' ) || exit;
  * The page posts to itself. A good submission fires the hook and redirects (303) to the same page with
  * `?whieda_lead=sent`, so a reload sends nothing twice; a bad one is shown again with a message in
  * Russian and what the visitor typed. Checks: the nonce, a honeypot field (a bot that fills it is
- * answered as if all went well, and nothing is fired), lengths and the shapes the contract accepts.
+ * answered as if all went well, and nothing is fired), lengths and the shapes the contract accepts,
+ * then the flood guard (Whieda_Lead_Guard: fill time, the site's CAPTCHA filter, one lead per email,
+ * a few per IP). A refusal says what to do next, keeps what was typed and fires nothing. No lead data
+ * is stored here; the guard keeps hashed counters only.
  */
 class Whieda_Lead_Form {
 
@@ -32,6 +35,9 @@ class Whieda_Lead_Form {
 	/** The contract's shapes (core_ingest_event.json). */
 	const TELEGRAM = '/^@?[A-Za-z0-9_]{5,32}$/';
 	const REF      = '/^[A-Za-z0-9_-]{1,64}$/';
+
+	/** @var string The stamp of when the visitor first saw the form (kept across a refusal). */
+	private $stamp = '';
 
 	/** @var array Field => message, of the submission being shown again. */
 	private $errors = array();
@@ -69,8 +75,18 @@ class Whieda_Lead_Form {
 		if ( ! empty( $post[ self::HONEYPOT ] ) ) {
 			$this->redirect_sent(); // A bot: it learns nothing, Core gets nothing.
 		}
+		$posted_stamp = isset( $post[ Whieda_Lead_Guard::STAMP ] ) ? $post[ Whieda_Lead_Guard::STAMP ] : '';
+		if ( Whieda_Lead_Guard::shown_at( $posted_stamp ) ) {
+			$this->stamp = $posted_stamp; // The time a person took counts from the first showing.
+		}
 		$this->errors = $this->validate( $this->values );
 		if ( array() !== $this->errors ) {
+			return;
+		}
+		$admitted = ( new Whieda_Lead_Guard() )->admit( $this->values, $post, self::client_ip() );
+		if ( is_wp_error( $admitted ) ) {
+			Whieda_Forwarder::log( 'lead form refused: ' . $admitted->get_error_code() );
+			$this->errors['form'] = $admitted->get_error_message();
 			return;
 		}
 		$payload = array(
@@ -114,6 +130,7 @@ class Whieda_Lead_Form {
 			'errors' => $this->errors,
 			'values' => $this->values,
 			'ref'    => preg_match( self::REF, $ref ) ? $ref : '',
+			'stamp'  => '' !== $this->stamp ? $this->stamp : Whieda_Lead_Guard::stamp(),
 			'action' => remove_query_arg( self::SENT_ARG ),
 		);
 		// phpcs:enable
@@ -172,6 +189,22 @@ class Whieda_Lead_Form {
 			return $ref;
 		}
 		return is_string( $ref ) && preg_match( self::REF, $ref ) ? $ref : null;
+	}
+
+	/**
+	 * The visitor's address for the per-IP limit: REMOTE_ADDR, or what the site's filter says (behind a
+	 * proxy, the address the proxy reports).
+	 *
+	 * @return string
+	 */
+	private static function client_ip() {
+		$ip = isset( $_SERVER['REMOTE_ADDR'] ) ? sanitize_text_field( wp_unslash( $_SERVER['REMOTE_ADDR'] ) ) : '';
+		/**
+		 * Filters the address the lead form's per-IP limit counts (e.g. from X-Forwarded-For behind a trusted proxy).
+		 *
+		 * @param string $ip REMOTE_ADDR.
+		 */
+		return (string) apply_filters( 'whieda_lead_form_client_ip', $ip );
 	}
 
 	private function redirect_sent() {

@@ -92,10 +92,12 @@ final class Whieda_Plugin {
 		( new Whieda_Resolver() )->register();
 		add_action( 'rest_api_init', array( $this->room_route, 'register' ) );
 		add_action( self::CLEANUP_EVENT, array( 'Whieda_Room_Sessions', 'forget_old' ) );
+		add_action( self::CLEANUP_EVENT, array( 'Whieda_Lead_Guard', 'forget_old' ) );
 
 		// AutoWebinar: the player shortcode; its fast paths relayed when the sidecar is not proxied.
 		( new Whieda_Autowebinar( $this->config ) )->register();
 		add_action( 'rest_api_init', array( new Whieda_Viewer_Relay( $this->client ), 'register' ) );
+		add_action( 'rest_api_init', array( new Whieda_Viewer_Token( $this->config ), 'register' ) );
 		// The sidecar's autowebinar_* rows read fresh under any persistent object cache.
 		$this->autowebinar_meta->register();
 

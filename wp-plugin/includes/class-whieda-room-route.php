@@ -24,8 +24,12 @@ class Whieda_Room_Route {
 
 	const NS = 'whieda/v1';
 
-	/** Seconds a room token lives: a long webinar on one page load. */
-	const TOKEN_TTL = 8 * HOUR_IN_SECONDS;
+	/**
+	 * Seconds a room token lives. Short, so a copied token is soon worthless: the page gets a fresh one
+	 * from enter (cookie and nonce) every REFRESH_SEC, and after a 401.
+	 */
+	const TOKEN_TTL   = 10 * MINUTE_IN_SECONDS;
+	const REFRESH_SEC = 4 * MINUTE_IN_SECONDS;
 
 	/** Stream types whose chat lives on the external platform (seed 003). */
 	const EXTERNAL_CHAT = array( 'zoom', 'telegram' );
@@ -177,7 +181,8 @@ class Whieda_Room_Route {
 	public function enter( WP_REST_Request $request ) {
 		$lead_id    = self::current_lead_id();
 		$webinar_id = (int) $request['id'];
-		$session    = $this->sessions->enter( $lead_id, $webinar_id, self::session_of( $request ) );
+		$live       = 'live' === self::read_state( $webinar_id )['status'];
+		$session    = $this->sessions->enter( $lead_id, $webinar_id, self::session_of( $request ), $live );
 		if ( $session['new'] ) {
 			whieda_client_webinar_entered( $lead_id, $webinar_id, array( 'session_id' => $session['session_id'] ) );
 		}
@@ -209,16 +214,30 @@ class Whieda_Room_Route {
 	}
 
 	/**
-	 * Completion: client_webinar_completed once per session.
+	 * Completion: client_webinar_completed once per session, and only for what happened: a published
+	 * webinar whose room is live or has ended, and a session that was in the room while it was live.
+	 * A refusal is a 409 with the reason, logged, and fires nothing.
 	 *
 	 * @param WP_REST_Request $request Request.
-	 * @return array
+	 * @return array|WP_Error
 	 */
 	public function complete( WP_REST_Request $request ) {
 		$lead_id    = self::current_lead_id();
 		$webinar_id = (int) $request['id'];
 		$session_id = self::session_of( $request );
-		$first      = '' !== $session_id && $this->sessions->mark( 'completed_at', $lead_id, $webinar_id, $session_id );
+		$refusal    = null;
+		if ( 'publish' !== get_post_status( $webinar_id ) ) {
+			$refusal = array( 'whieda_not_published', __( 'Этот вебинар не опубликован: участие в нём не засчитывается.', 'whieda-bridge' ) );
+		} elseif ( ! in_array( self::read_state( $webinar_id )['status'], array( 'live', 'ended' ), true ) ) {
+			$refusal = array( 'whieda_not_aired', __( 'Вебинар ещё не начался: участие засчитывается, когда эфир идёт или уже прошёл.', 'whieda-bridge' ) );
+		} elseif ( '' === $session_id || ! $this->sessions->was_live( $lead_id, $webinar_id, $session_id ) ) {
+			$refusal = array( 'whieda_not_in_room', __( 'Участие засчитывается, только если вы были в комнате во время эфира. Откройте комнату вебинара, пока идёт эфир.', 'whieda-bridge' ) );
+		}
+		if ( $refusal ) {
+			Whieda_Forwarder::log( sprintf( 'completion refused (%s): lead %d, webinar %d, session "%s"', $refusal[0], $lead_id, $webinar_id, $session_id ) );
+			return new WP_Error( $refusal[0], $refusal[1], array( 'status' => 409 ) );
+		}
+		$first = $this->sessions->mark( 'completed_at', $lead_id, $webinar_id, $session_id );
 		if ( $first ) {
 			whieda_client_webinar_completed( $lead_id, $webinar_id, $session_id );
 		}
@@ -267,6 +286,7 @@ class Whieda_Room_Route {
 			 */
 			'pollSec'          => max( 0.5, (float) apply_filters( 'whieda_room_poll_sec', 3, $webinar_id ) ),
 			'beatSec'          => 30,
+			'refreshSec'       => self::REFRESH_SEC,
 		);
 	}
 

@@ -28,13 +28,19 @@ class Whieda_Room_Sessions {
 	 * @param int    $lead_id    Lead.
 	 * @param int    $webinar_id Webinar.
 	 * @param string $session_id The session the page had, or ''.
+	 * @param bool   $live       Whether the room is live now: the session is then marked as in the room
+	 *                           during the broadcast (live_at), which completion requires.
 	 * @return array{session_id: string, new: bool}
 	 */
-	public function enter( $lead_id, $webinar_id, $session_id ) {
+	public function enter( $lead_id, $webinar_id, $session_id, $live = false ) {
 		global $wpdb;
+		$now = gmdate( 'Y-m-d H:i:s' );
 		if ( '' !== $session_id ) {
 			$open = $wpdb->get_var( $wpdb->prepare( 'SELECT session_id FROM ' . self::table() . ' WHERE session_id = %s AND lead_id = %d AND webinar_id = %d AND left_at IS NULL', $session_id, $lead_id, $webinar_id ) ); // phpcs:ignore WordPress.DB
 			if ( $open ) {
+				if ( $live ) {
+					$wpdb->query( $wpdb->prepare( 'UPDATE ' . self::table() . ' SET live_at = %s WHERE session_id = %s AND live_at IS NULL', $now, $open ) ); // phpcs:ignore WordPress.DB
+				}
 				return array(
 					'session_id' => $open,
 					'new'        => false,
@@ -42,7 +48,7 @@ class Whieda_Room_Sessions {
 			}
 		}
 		$session_id = Whieda_Tracker::session_id();
-		$wpdb->query( $wpdb->prepare( 'INSERT INTO ' . self::table() . ' (session_id, lead_id, webinar_id, entered_at) VALUES (%s, %d, %d, %s)', $session_id, $lead_id, $webinar_id, gmdate( 'Y-m-d H:i:s' ) ) ); // phpcs:ignore WordPress.DB
+		$wpdb->query( $wpdb->prepare( 'INSERT INTO ' . self::table() . ' (session_id, lead_id, webinar_id, entered_at, live_at) VALUES (%s, %d, %d, %s, IF(%d = 1, %s, NULL))', $session_id, $lead_id, $webinar_id, $now, $live ? 1 : 0, $now ) ); // phpcs:ignore WordPress.DB
 		return array(
 			'session_id' => $session_id,
 			'new'        => true,
@@ -74,6 +80,20 @@ class Whieda_Room_Sessions {
 	public static function entered( $lead_id, $webinar_id ) {
 		global $wpdb;
 		return (bool) $wpdb->get_var( $wpdb->prepare( 'SELECT 1 FROM ' . self::table() . ' WHERE lead_id = %d AND webinar_id = %d LIMIT 1', $lead_id, $webinar_id ) ); // phpcs:ignore WordPress.DB
+	}
+
+	/**
+	 * Whether this lead's session was in the room while the webinar was live (entered, or entered again
+	 * by the open page, during the broadcast).
+	 *
+	 * @param int    $lead_id    Lead.
+	 * @param int    $webinar_id Webinar.
+	 * @param string $session_id Session.
+	 * @return bool
+	 */
+	public function was_live( $lead_id, $webinar_id, $session_id ) {
+		global $wpdb;
+		return (bool) $wpdb->get_var( $wpdb->prepare( 'SELECT 1 FROM ' . self::table() . ' WHERE session_id = %s AND lead_id = %d AND webinar_id = %d AND live_at IS NOT NULL', $session_id, $lead_id, $webinar_id ) ); // phpcs:ignore WordPress.DB
 	}
 
 	/** Daily: forget sessions older than KEEP_DAYS. */

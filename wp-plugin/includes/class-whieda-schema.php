@@ -9,12 +9,13 @@ defined( 'ABSPATH' ) || exit;
 
 /**
  * {prefix}whieda_outbox (calls waiting for the sidecar), {prefix}whieda_emits
- * (emit ids already fired) and {prefix}whieda_room_sessions (the room page's participation sessions). Installed on activation and, after an update, on the
+ * (emit ids already fired), {prefix}whieda_room_sessions (the room page's participation sessions) and
+ * {prefix}whieda_lead_guard (the lead form's flood counters). Installed on activation and, after an update, on the
  * next request; removed by uninstall.php.
  */
 class Whieda_Schema {
 
-	const VERSION = '2';
+	const VERSION = '4';
 	const OPTION  = 'whieda_schema_version';
 
 	public static function maybe_upgrade() {
@@ -30,6 +31,7 @@ class Whieda_Schema {
 		$outbox   = Whieda_Outbox::table();
 		$emits    = Whieda_Emit_Route::table();
 		$sessions = Whieda_Room_Sessions::table();
+		$guard    = Whieda_Lead_Guard::table();
 		dbDelta(
 			"CREATE TABLE {$outbox} (
   id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
@@ -60,9 +62,17 @@ CREATE TABLE {$sessions} (
   entered_at datetime NOT NULL,
   left_at datetime DEFAULT NULL,
   completed_at datetime DEFAULT NULL,
+  live_at datetime DEFAULT NULL,
   PRIMARY KEY  (session_id),
   KEY lead_webinar (lead_id,webinar_id),
   KEY entered_at (entered_at)
+) {$charset};
+CREATE TABLE {$guard} (
+  bucket char(64) NOT NULL,
+  hits int(10) unsigned NOT NULL DEFAULT 0,
+  expires_at datetime NOT NULL,
+  PRIMARY KEY  (bucket),
+  KEY expires_at (expires_at)
 ) {$charset};"
 		);
 		update_option( self::OPTION, self::VERSION, true );

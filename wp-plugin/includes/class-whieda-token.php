@@ -32,6 +32,27 @@ class Whieda_Token {
 		return self::VERSION . '.' . $segment . '.' . self::base64url( $mac );
 	}
 
+	/**
+	 * The claims of a genuine token of `$kind` (its MAC checked in constant time), expired or not: the
+	 * caller decides what an expired one may still do. Null for anything else.
+	 *
+	 * @param string $secret Shared secret.
+	 * @param string $kind   VIEWER or ROOM.
+	 * @param mixed  $token  The token as received.
+	 * @return array|null
+	 */
+	public static function read( $secret, $kind, $token ) {
+		if ( ! is_string( $token ) || '' === (string) $secret || ! preg_match( '/^v1\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/', $token, $m ) ) {
+			return null;
+		}
+		$mac = hash_hmac( 'sha256', 'whieda-token:' . $kind . ':' . self::VERSION . '.' . $m[1], (string) $secret, true );
+		if ( ! hash_equals( self::base64url( $mac ), $m[2] ) ) {
+			return null;
+		}
+		$claims = json_decode( (string) base64_decode( strtr( $m[1], '-_', '+/' ) ), true ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode -- a token, not obfuscation.
+		return is_array( $claims ) && isset( $claims['exp'] ) && is_int( $claims['exp'] ) ? $claims : null;
+	}
+
 	private static function base64url( $raw ) {
 		return rtrim( strtr( base64_encode( $raw ), '+/', '-_' ), '=' ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode -- a token, not obfuscation.
 	}

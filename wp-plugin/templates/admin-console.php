@@ -35,7 +35,8 @@ $form    = function ( $command, $label, $class, $webinar_id, $extra = '' ) use (
 };
 $done_text = array(
 	'save'     => __( 'Изменения сохранены.', 'whieda-bridge' ),
-	'create'   => __( 'Вебинар создан. Заполните его поля и сохраните.', 'whieda-bridge' ),
+	'create'   => __( 'Вебинар создан как черновик: участники его пока не видят. Заполните поля, сохраните и опубликуйте.', 'whieda-bridge' ),
+	'publish'  => __( 'Вебинар опубликован: он виден в расписании.', 'whieda-bridge' ),
 	'start'    => __( 'Команда «начать эфир» отправлена.', 'whieda-bridge' ),
 	'restart'  => __( 'Команда «начать эфир заново» отправлена.', 'whieda-bridge' ),
 	'stop'     => __( 'Команда «завершить эфир» отправлена.', 'whieda-bridge' ),
@@ -100,7 +101,11 @@ $preview = function ( $html ) {
 				<button type="submit" class="whieda-button whieda-button--secondary"><?php esc_html_e( 'Открыть', 'whieda-bridge' ); ?></button>
 			</form>
 		<?php endif; ?>
-		<?php $form( 'create', __( 'Новый вебинар', 'whieda-bridge' ), 'whieda-button whieda-button--secondary', 0 ); ?>
+		<?php
+		if ( $view['may_create'] ) {
+			$form( 'create', __( 'Новый вебинар', 'whieda-bridge' ), 'whieda-button whieda-button--secondary', 0 );
+		}
+		?>
 	</div>
 
 	<?php if ( ! $webinar ) : ?>
@@ -114,6 +119,14 @@ $preview = function ( $html ) {
 			<?php wp_nonce_field( Whieda_Admin_Console::ACTION . '_' . $webinar['id'] ); ?>
 			<?php // Enter in a field saves (the form's first button), it never starts or stops the webinar. ?>
 			<button type="submit" name="command" value="save" class="screen-reader-text" tabindex="-1"><?php esc_html_e( 'Сохранить', 'whieda-bridge' ); ?></button>
+			<?php if ( 'publish' !== get_post_status( $webinar['id'] ) ) : ?>
+				<div class="whieda-notice whieda-console__draft">
+					<p><?php esc_html_e( 'Это черновик: участники его не видят, и участие в нём не засчитывается.', 'whieda-bridge' ); ?></p>
+					<?php if ( $view['may_publish'] ) : ?>
+						<button type="submit" name="command" value="publish" class="whieda-button" data-command="publish"><?php esc_html_e( 'Опубликовать', 'whieda-bridge' ); ?></button>
+					<?php endif; ?>
+				</div>
+			<?php endif; ?>
 		<section class="whieda-console__live" data-whieda-console data-status="<?php echo esc_attr( $room['status'] ); ?>"
 			data-state-url="<?php echo esc_url( $view['stateUrl'] ); ?>" data-fallback-url="<?php echo esc_url( $view['fallback'] ); ?>"
 			aria-labelledby="whieda-console-live">
@@ -145,13 +158,19 @@ $preview = function ( $html ) {
 				$command( 'cta_hide', __( 'Скрыть кнопку', 'whieda-bridge' ), 'whieda-button whieda-button--secondary' );
 				?>
 			</div>
-			<p class="whieda-hint"><?php esc_html_e( 'Каждая команда сначала сохраняет поля ниже.', 'whieda-bridge' ); ?></p>
+			<?php if ( $view['may_edit'] ) : ?>
+				<p class="whieda-hint"><?php esc_html_e( 'Каждая команда сначала сохраняет поля ниже.', 'whieda-bridge' ); ?></p>
+			<?php endif; ?>
 		</section>
 
 		<?php Whieda_Console_Live::render_block( $webinar['id'] ); // Who is in the room now (issue 16's block). ?>
 
 		<div class="whieda-console__fields">
 			<h3><?php esc_html_e( 'Поля вебинара', 'whieda-bridge' ); ?></h3>
+			<?php if ( ! $view['may_edit'] ) : ?>
+				<p class="whieda-notice" id="whieda-f-readonly"><?php esc_html_e( 'Поля этого вебинара меняют его автор и редакторы сайта; вам они видны для справки. Эфир и кнопку действия вы можете вести сами.', 'whieda-bridge' ); ?></p>
+			<?php endif; ?>
+			<fieldset class="whieda-console__fieldset"<?php echo $view['may_edit'] ? '' : ' disabled aria-describedby="whieda-f-readonly"'; ?>>
 			<p><label for="whieda-f-title"><?php esc_html_e( 'Название', 'whieda-bridge' ); ?></label>
 				<input id="whieda-f-title" name="title" type="text" required value="<?php echo esc_attr( $webinar['title'] ); ?>"></p>
 			<p><label for="whieda-f-starts"><?php esc_html_e( 'Дата и время начала', 'whieda-bridge' ); ?>
@@ -184,6 +203,7 @@ $preview = function ( $html ) {
 			<p><label for="whieda-f-recording"><?php esc_html_e( 'Ссылка на запись (после эфира)', 'whieda-bridge' ); ?></label>
 				<input id="whieda-f-recording" name="recording_url" type="text" inputmode="url" value="<?php echo esc_attr( $webinar['recording_url'] ); ?>"></p>
 			<p><button type="submit" name="command" value="save" class="whieda-button"><?php esc_html_e( 'Сохранить', 'whieda-bridge' ); ?></button></p>
+			</fieldset>
 		</div>
 		</form>
 	<?php endif; ?>

@@ -248,6 +248,20 @@ $checks  = array(
 				<th scope="row"><label for="whieda-connect-timeout"><?php esc_html_e( 'Таймаут соединения, мс', 'whieda-bridge' ); ?></label></th>
 				<td><input type="number" min="10" max="5000" id="whieda-connect-timeout" name="<?php echo esc_attr( Whieda_Config::OPTION ); ?>[connect_timeout_ms]" value="<?php echo esc_attr( (string) $config->connect_timeout_ms() ); ?>" <?php disabled( $config->is_locked( 'connect_timeout_ms' ) ); ?>></td>
 			</tr>
+			<tr>
+				<th scope="row"><?php esc_html_e( 'При удалении плагина', 'whieda-bridge' ); ?></th>
+				<td>
+					<fieldset <?php disabled( $config->is_locked( 'uninstall_viewing' ) ); ?>>
+						<legend class="screen-reader-text"><?php esc_html_e( 'Что делать с прогрессом просмотра записей при удалении плагина', 'whieda-bridge' ); ?></legend>
+						<label><input type="radio" name="<?php echo esc_attr( Whieda_Config::OPTION ); ?>[uninstall_viewing]" value="keep" <?php checked( ! $config->uninstall_removes_viewing() ); ?>> <?php esc_html_e( 'Сохранить прогресс просмотра записей (рекомендуется)', 'whieda-bridge' ); ?></label><br>
+						<label><input type="radio" name="<?php echo esc_attr( Whieda_Config::OPTION ); ?>[uninstall_viewing]" value="remove" <?php checked( $config->uninstall_removes_viewing() ); ?>> <?php esc_html_e( 'Удалить прогресс просмотра записей у всех пользователей', 'whieda-bridge' ); ?></label>
+						<p class="description"><?php esc_html_e( 'Прогресс — это семь полей autowebinar_* в профилях пользователей (сеанс, позиция, процент, завершение, клик по кнопке, время). Другие данные пользователей не затрагиваются. Таблицы и настройки моста удаляются всегда.', 'whieda-bridge' ); ?></p>
+						<?php if ( $config->is_locked( 'uninstall_viewing' ) ) : ?>
+							<p class="description"><?php echo esc_html( $locked ); ?> (WHIEDA_UNINSTALL_VIEWING)</p>
+						<?php endif; ?>
+					</fieldset>
+				</td>
+			</tr>
 		</table>
 		<?php submit_button( __( 'Сохранить', 'whieda-bridge' ) ); ?>
 	</form>

@@ -15,6 +15,9 @@ $player = 'player' === $view['state'];
 <div class="whieda-aw"
 	data-api="<?php echo esc_url( $view['api'] ); ?>"
 	data-token="<?php echo esc_attr( $view['token'] ); ?>"
+	data-renew-url="<?php echo esc_url( $view['renew_url'] ); ?>"
+	data-renew-sec="<?php echo esc_attr( (string) Whieda_Viewer_Token::RENEW_SEC ); ?>"
+	data-nonce="<?php echo esc_attr( $view['nonce'] ); ?>"
 	data-duration="<?php echo esc_attr( (string) $view['duration'] ); ?>"
 	data-cta-at="<?php echo esc_attr( null === $view['cta_at'] ? '' : (string) $view['cta_at'] ); ?>"
 	data-heartbeat="<?php echo esc_attr( (string) $view['heartbeat'] ); ?>">

@@ -42,6 +42,7 @@ $fields = array(
 		<?php wp_nonce_field( Whieda_Lead_Form::ACTION, Whieda_Lead_Form::NONCE, false ); ?>
 		<input type="hidden" name="<?php echo esc_attr( Whieda_Lead_Form::ACTION ); ?>" value="1">
 		<input type="hidden" name="whieda_ref" value="<?php echo esc_attr( $view['ref'] ); ?>">
+		<input type="hidden" name="<?php echo esc_attr( Whieda_Lead_Guard::STAMP ); ?>" value="<?php echo esc_attr( $view['stamp'] ); ?>">
 		<?php foreach ( $fields as $name => list( $label, $type, $required, $max, $autocomplete ) ) : ?>
 			<?php
 			$id    = 'whieda-lead-' . $name;
@@ -60,6 +61,10 @@ $fields = array(
 			<label><?php esc_html_e( 'Не заполняйте это поле', 'whieda-bridge' ); ?>
 				<input type="text" name="<?php echo esc_attr( Whieda_Lead_Form::HONEYPOT ); ?>" value="" tabindex="-1" autocomplete="off"></label>
 		</p>
+		<?php
+		/** Where a site prints its CAPTCHA widget (checked on the `whieda_lead_form_check` filter). */
+		do_action( 'whieda_lead_form_fields' );
+		?>
 		<p><button type="submit" class="whieda-button"><?php esc_html_e( 'Отправить заявку', 'whieda-bridge' ); ?></button></p>
 	</form>
 <?php endif; ?>

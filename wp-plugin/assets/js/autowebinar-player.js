@@ -32,6 +32,9 @@
 		this.root = root;
 		this.api = root.getAttribute( 'data-api' );
 		this.token = root.getAttribute( 'data-token' );
+		this.renewUrl = root.getAttribute( 'data-renew-url' );
+		this.nonce = root.getAttribute( 'data-nonce' );
+		this.renewed = false; // renewed after a 401 and not answered 200 since: a second 401 is final
 		this.duration = parseInt( root.getAttribute( 'data-duration' ), 10 ) || 0;
 		var ctaAt = root.getAttribute( 'data-cta-at' );
 		this.ctaAt = ctaAt === '' || ctaAt === null ? null : parseInt( ctaAt, 10 );
@@ -97,6 +100,14 @@
 			} );
 		}
 		window.addEventListener( 'pagehide', function () { self.leave(); } );
+		var renewSec = parseInt( this.root.getAttribute( 'data-renew-sec' ), 10 );
+		if ( this.renewUrl && renewSec > 0 ) {
+			window.setInterval( function () {
+				if ( ! self.stopped ) {
+					self.renew();
+				}
+			}, renewSec * 1000 );
+		}
 		if ( video.error ) {
 			this.stop( text( 'noVideo', 'The video cannot be loaded.' ) );
 		}
@@ -121,12 +132,33 @@
 		} );
 	};
 
+	/**
+	 * A fresh short-lived token from WordPress (the user's cookie and REST nonce); resolves true if the
+	 * page has one.
+	 */
+	Player.prototype.renew = function () {
+		var self = this;
+		return window.fetch( this.renewUrl, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json', 'X-WP-Nonce': this.nonce },
+			body: JSON.stringify( { token: this.token } ),
+			credentials: 'same-origin',
+		} ).then( function ( response ) {
+			return response.ok ? response.json().then( function ( json ) {
+				self.token = json.token;
+				return true;
+			} ) : false;
+		} ).catch( function () {
+			return false;
+		} );
+	};
+
 	Player.prototype.join = function () {
 		var self = this;
 		this.startButton.hidden = true;
 		this.say( text( 'loading', '…' ) );
 		this.send( 'join', { entry_id: randomId() } ).then( function ( answer ) {
-			if ( ! self.refused( answer ) ) {
+			if ( ! self.refused( answer, function () { self.join(); } ) ) {
 				self.joined = answer.body.state !== 'waiting';
 				self.follow( answer.body );
 			}
@@ -268,13 +300,29 @@
 		}
 	};
 
-	/** True (and the player stopped with a message) when the answer is a refusal it cannot act on. */
-	Player.prototype.refused = function ( answer ) {
+	/**
+	 * True when the answer is a refusal: a first 401 renews the token (then `retry`, if given; the next
+	 * heartbeat carries the new one anyway), anything else stops the player with a message.
+	 */
+	Player.prototype.refused = function ( answer, retry ) {
+		var self = this;
 		if ( answer.status === 200 ) {
+			this.renewed = false;
 			if ( this.message.textContent === text( 'offline', 'Offline.' ) ) {
 				this.say( '' );
 			}
 			return false;
+		}
+		if ( answer.status === 401 && this.renewUrl && ! this.renewed ) {
+			this.renewed = true;
+			this.renew().then( function ( ok ) {
+				if ( ! ok ) {
+					self.stop( text( 'expired', 'Reload the page.' ) );
+				} else if ( retry ) {
+					retry();
+				}
+			} );
+			return true;
 		}
 		this.stop( answer.status === 401 ? text( 'expired', 'Reload the page.' ) : text( 'failed', 'Unavailable.' ) );
 		return true;

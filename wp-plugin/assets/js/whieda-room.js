@@ -9,7 +9,10 @@
  * - Entry: POST enterUrl (WordPress, REST nonce) → client_webinar_entered once per participation
  *   session; the session survives a reload of the same tab (sessionStorage).
  * - Presence: a heartbeat to the sidecar's fast path with the room token every beatSec seconds, and
- *   one more, marked cta_click, when the page calls room.beat( true ) on a click of the CTA.
+ *   one more, marked cta_click, when the page calls room.beat( true ) on a click of the CTA. The
+ *   token is short-lived: the page enters again (same session, a fresh token) every refreshSec seconds,
+ *   within a beat of the room going live (so the server knows the session was in the room during the
+ *   broadcast), and when a heartbeat is answered 401.
  * - Exit: navigator.sendBeacon on pagehide → client_webinar_left once; a page restored from the
  *   back/forward cache enters again.
  * - State: polls stateUrl (the sidecar's fast path) with If-None-Match, falling back to WordPress's
@@ -38,6 +41,7 @@
 		this.presenceUrl = null;
 		this.timers = [];
 		this.useFallback = false;
+		this.recovering = false;
 	}
 
 	Room.prototype.report = function ( what, body ) {
@@ -104,9 +108,14 @@
 			body: JSON.stringify( body ),
 			keepalive: true
 		} ).then( function ( answer ) {
-			if ( answer.status === 401 ) {
+			if ( answer.status === 401 && ! room.recovering ) {
 				room.token = null; // expired: a new entry brings a new token
+				room.recovering = true;
 				room.enter();
+			} else if ( answer.status === 401 ) {
+				room.fail( 'presence', new Error( 'presence: the new token is refused too' ) ); // no loop
+			} else {
+				room.recovering = false;
 			}
 		}, function ( error ) {
 			room.fail( 'presence', error );
@@ -149,6 +158,15 @@
 				var before = room.state;
 				if ( ! before || before.version !== state.version ) {
 					room.state = state;
+					if ( before && before.status !== 'live' && state.status === 'live' && room.session ) {
+						// In the room as the broadcast starts: completion needs the server to know. Spread over
+						// one beat, so a full waiting room does not boot WordPress all in the same second.
+						window.setTimeout( function () {
+							if ( room.session ) {
+								room.enter();
+							}
+						}, Math.random() * 1000 * room.config.beatSec );
+					}
 					if ( room.callbacks.onState ) {
 						room.callbacks.onState( state, before );
 					}
@@ -176,6 +194,11 @@
 		room.enter();
 		room.timers.push( window.setInterval( function () { room.poll(); }, 1000 * room.config.pollSec ) );
 		room.timers.push( window.setInterval( function () { room.beat(); }, 1000 * room.config.beatSec ) );
+		room.timers.push( window.setInterval( function () {
+			if ( room.session ) {
+				room.enter(); // a fresh room token before this one runs out
+			}
+		}, 1000 * room.config.refreshSec ) );
 		window.addEventListener( 'pagehide', function () { room.leave( 'tab_closed' ); } );
 		window.addEventListener( 'pageshow', function ( event ) {
 			if ( event.persisted ) {
