@@ -137,7 +137,8 @@ def test_a_candidate_registers_enters_sees_the_cta_the_speaker_shows_and_the_pos
     console.on("dialog", lambda dialog: dialog.accept())  # the stop asks to be confirmed
     console.goto(f"{stack.site_url}/admin_webinar/?webinar={webinar}")
     shoot(console, "console-before-start")
-    console.click("button[data-command=start]")
+    with console.expect_navigation():  # the command is a form post; its page then polls twice a second
+        console.click("button[data-command=start]")
     console.locator(".whieda-console__state [data-show-when=live]").wait_for(state="visible", timeout=1000)
     page.wait_for_selector("[data-whieda-room][data-status=live]", timeout=5000)
     assert visible(page, ".whieda-room__player iframe") and visible(page, ".whieda-room__chat--internal iframe")
@@ -165,7 +166,8 @@ def test_a_candidate_registers_enters_sees_the_cta_the_speaker_shows_and_the_pos
                what="the page's entry during the broadcast (whieda-room.js: within beatSec = 30 s)")
 
     # The speaker stops it: the candidate's page confirms the end and walks through the three screens.
-    console.click("button[data-command=stop]")
+    with console.expect_navigation():
+        console.click("button[data-command=stop]")
     console.locator(".whieda-console__state [data-show-when=ended]").wait_for(state="visible", timeout=1000)
     screen = page.locator(".whieda-after__screen[data-step='1']")
     screen.wait_for(state="visible", timeout=5000)
