@@ -399,12 +399,13 @@ class Stack:
         content = self.site / "wp-content"
         for folder in ("plugins", "mu-plugins", "uploads", "languages/plugins"):
             (content / folder).mkdir(parents=True, exist_ok=True)
-        # The plugin's language pack, as translate.wordpress.org installs one (header only: its texts are
-        # Russian already). With it WordPress 6.7+ reports any translation the plugin loads too early.
-        (content / "languages" / "plugins" / "whieda-bridge-ru_RU.mo").write_bytes(empty_mo())
         shutil.chown(content, "www-data", "www-data")  # so Settings → Whieda can install the object-cache drop-in
         link(content / "plugins" / "whieda-bridge", REPO / "wp-plugin")
         build_translations()
+        # The plugin's catalogue also as a language pack, where translate.wordpress.org installs one: WordPress
+        # knows the domain's translations before `init`, so 6.7+ reports any the plugin loads too early.
+        for mo in (REPO / "wp-plugin" / "languages").glob("whieda-bridge-*.mo"):
+            shutil.copyfile(mo, content / "languages" / "plugins" / mo.name)
         link(content / "mu-plugins" / "whieda-core-standin.php", REPO / "tests/wordpress/mu-plugins/whieda-core-standin.php")
         if self.profile.test_helpers:
             link(content / "mu-plugins" / "whieda-test-probe.php", REPO / "tests/wordpress/mu-plugins/whieda-test-probe.php")
@@ -549,15 +550,6 @@ require_once ABSPATH . 'wp-settings.php';
 
 
 # ---- helpers ----------------------------------------------------------------------
-
-def empty_mo() -> bytes:
-    """A gettext .mo file with its header entry and no translations."""
-    import struct
-    header = b"Content-Type: text/plain; charset=UTF-8\nLanguage: ru_RU\n"
-    # magic, revision, 1 string, originals table at 28, translations at 36, no hash table; then "" -> header
-    return struct.pack("<7I", 0x950412DE, 0, 1, 28, 36, 0, 44) + struct.pack("<4I", 0, 44, len(header), 45) \
-        + b"\0" + header + b"\0"
-
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
