@@ -225,6 +225,23 @@ def test_a_call_the_outbox_cannot_store_is_reported_as_lost(stack, sidecar_down,
     assert outbox(stack) == []
 
 
+def test_a_page_whose_outbox_the_database_refuses_sends_its_call_the_direct_way(stack, sidecar, probe,
+                                                                               clean_outbox):
+    table, away = stack.table("whieda_outbox"), stack.table("whieda_outbox_away")
+    mark, seq = probe.mark(), ledger_mark(stack)
+    stack.sql(f"RENAME TABLE {table} TO {away}")
+    try:
+        assert probe.fire_over_http("client_webinar_completed", [completed(1701)]).status_code == 200
+        fired = wait_until(lambda: probe.fired("webinar_completed", mark, by_sidecar=True), what="the emit")
+    finally:
+        stack.sql(f"RENAME TABLE {away} TO {table}")
+    assert fired == [[completed(1701)]]
+    assert [r["hook"] for r in ledger_since(stack, seq)] == ["client_webinar_completed"]
+    logs = "".join((stack.logs / name).read_text(errors="replace") for name in ("wordpress.log", "php-errors.log")
+                   if (stack.logs / name).exists())
+    assert "could not store 1 call(s) in the outbox" in logs
+
+
 def test_calls_made_while_the_sidecar_is_down_reach_it_once_and_in_order_when_it_is_back(stack, sidecar_down,
                                                                                         probe, clean_outbox):
     leads = list(range(60, 70))

@@ -17,6 +17,7 @@ from pathlib import Path
 import requests
 
 from tests.stack import Stack
+from tests.bench.capacity import bench_capacity
 from tests.bench.meta_reads import bench_meta_reads
 from tests.bench.reports import bench_reports
 from tests.bench.viewer import bench_viewer_progress
@@ -204,7 +205,7 @@ def bench_room_state(stack: Stack) -> None:
     print("  goal: the fast path >= 50x the WordPress REST route")
 
 
-SECTIONS = [bench_forwarding, bench_room_state, bench_viewer_progress, bench_meta_reads, bench_reports]
+SECTIONS = [bench_forwarding, bench_room_state, bench_viewer_progress, bench_capacity, bench_meta_reads, bench_reports]
 
 
 def main() -> None:

@@ -157,8 +157,17 @@ class Whieda_Forwarder {
 		$this->send_response_first();
 		$calls       = $this->queue;
 		$this->queue = array();
-		if ( $this->outbox->add_calls( $calls ) && $this->config->is_configured() ) {
-			$this->client->wake();
+		if ( $this->outbox->add_calls( $calls ) ) {
+			if ( $this->config->is_configured() ) {
+				$this->client->wake();
+			}
+			return;
+		}
+		// The database refused the outbox: rather than lose the calls, send them the direct way.
+		global $wpdb;
+		self::log( sprintf( 'could not store %d call(s) in the outbox (%s); sending them to the sidecar directly', count( $calls ), $wpdb->last_error ) );
+		foreach ( $calls as $call ) {
+			$this->deliver( $call );
 		}
 	}
 
@@ -227,7 +236,7 @@ class Whieda_Forwarder {
 	}
 
 	/**
-	 * CLI: delivers one call noted by this request, or stores it in the outbox.
+	 * Delivers one call noted by this request (CLI, or the outbox refused), or stores it in the outbox.
 	 *
 	 * @param array $call {event_id, hook, body}.
 	 */

@@ -88,12 +88,14 @@ class Whieda_Outbox_Route {
 		}
 		try {
 			$rows = $this->outbox->by_ids( array_merge( wp_list_pluck( $body['delivered'], 'id' ), wp_list_pluck( $body['refused'], 'id' ), null === $body['failed'] ? array() : array( $body['failed']['id'] ) ) );
+			$delivered = array();
 			foreach ( $body['delivered'] as $done ) {
 				if ( isset( $rows[ $done['id'] ] ) ) {
-					$this->emitter->fire_all_once( $done['emit'] ); // Before the delete: a repeat of this exchange fires nothing twice.
-					$this->outbox->delete( $done['id'] );
+					$this->emitter->fire_all_once( $done['emit'] ); // Each emit id recorded as it fires: a repeat fires nothing twice.
+					$delivered[] = $done['id'];
 				}
 			}
+			$this->outbox->delete_many( $delivered ); // One statement; rows left by a crash come back as duplicates.
 			foreach ( $body['refused'] as $refused ) {
 				if ( isset( $rows[ $refused['id'] ] ) ) {
 					$row = $rows[ $refused['id'] ];

@@ -64,7 +64,7 @@ class Whieda_Outbox {
 	 * Stores a page's calls, pending, in the order they were noted: one statement, one commit.
 	 *
 	 * @param array[] $calls Items {event_id, hook, body}.
-	 * @return bool Whether they were stored (false: the database refused, logged).
+	 * @return bool Whether they were stored (false: the database refused; $wpdb->last_error says why).
 	 */
 	public function add_calls( $calls ) {
 		global $wpdb;
@@ -77,13 +77,7 @@ class Whieda_Outbox {
 		}
 		// A repeat of an event id already stored is left as it is (the first one goes).
 		$stored = $wpdb->query( $wpdb->prepare( 'INSERT IGNORE INTO ' . self::table() . ' (event_id, hook, body, status, attempts, next_attempt_at, last_error, created_at, updated_at) VALUES ' . implode( ', ', $rows ), $values ) ); // phpcs:ignore WordPress.DB
-		if ( false === $stored ) {
-			foreach ( $calls as $call ) {
-				Whieda_Forwarder::log( sprintf( 'could not store %s %s in the outbox, the call is lost: %s', $call['hook'], $call['event_id'], $wpdb->last_error ) );
-			}
-			return false;
-		}
-		return true;
+		return false !== $stored;
 	}
 
 	/**
@@ -138,6 +132,17 @@ class Whieda_Outbox {
 	public function delete( $id ) {
 		global $wpdb;
 		$wpdb->delete( self::table(), array( 'id' => (int) $id ), array( '%d' ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
+	}
+
+	/**
+	 * @param int[] $ids Row ids.
+	 */
+	public function delete_many( $ids ) {
+		global $wpdb;
+		$ids = array_map( 'intval', $ids );
+		if ( array() !== $ids ) {
+			$wpdb->query( $wpdb->prepare( 'DELETE FROM ' . self::table() . ' WHERE id IN (' . implode( ', ', array_fill( 0, count( $ids ), '%d' ) ) . ')', $ids ) ); // phpcs:ignore WordPress.DB
+		}
 	}
 
 	/**
