@@ -89,6 +89,8 @@ def ramp(stack: Stack, label: str, script: Path, url: str, per_viewer: float, en
     print(f"\n{label}: one viewer = {per_viewer:.3f} requests/s; wrk 2 threads, {LEVEL_SEC} s a level")
     print(f"  {'connections':>11} {'requests/s':>11} {'p99 ms':>8} {'errors':>7} {'viewers':>9}")
     best, last_rate, busiest = 0, 0.0, {}
+    subprocess.run(["wrk", "-t1", "-c4", "-d1s", "-s", str(script), url], capture_output=True,
+                   env={**os.environ, **env}, check=True)  # warm: a room's first fetch waits on nginx's cache lock
     for connections in CONNECTIONS:
         before, started = cpu_by_program(stack), time.monotonic()
         rate, p99, errors = wrk_level(script, url, connections, env)
