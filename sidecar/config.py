@@ -70,6 +70,8 @@ class Config:
     def replay_url(self) -> str:
         """Where the worker asks WordPress to replay the plugin's outbox (beside the emit route)."""
         return self.emit_url.removesuffix("/emit") + "/replay"
+
+    @property
     def outbox_url(self) -> str:
         """Where the puller exchanges with the plugin's outbox: its REST route beside the emit route."""
         return self.emit_url.replace("/whieda/v1/emit", "/whieda/v1/outbox")
