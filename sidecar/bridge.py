@@ -32,18 +32,24 @@ def require_signature() -> None:
 
 @bp.post("/v1/hooks/<hook>")
 def receive(hook: str):
+    outcome = apply_envelope(runtime(), hook, read_json(), source="bridge")
+    return {"status": outcome.status, "emit": outcome.emit}
+
+
+def apply_envelope(rt, hook: str, body, source: str):
+    """One forwarded call (contracts/bridge-call.json), checked and applied once; the bridge route
+    and the outbox pull (``sidecar/outbox_pull.py``) both come here. Raises a Refused subclass."""
     started = time.perf_counter()
-    rt = runtime()
     spec = rt.contract.inbound(hook)
-    body = rt.contract.check_envelope("bridge-call", read_json())
+    body = rt.contract.check_envelope("bridge-call", body)
     if body["hook"] != hook:
         raise Invalid("the body names another hook than the URL",
                       [{"field": "hook", "error": f"{body['hook']!r} is not {hook!r}"}])
     call = Call(hook, body["event_id"], body["args"], spec.named(body["args"]), body.get("resolved", {}))
-    outcome = rt.dispatcher.apply(call, source="bridge")
+    outcome = rt.dispatcher.apply(call, source=source)
     metrics.HOOKS.labels(hook, outcome.status).inc()
     metrics.HOOK_SECONDS.labels(hook).observe(time.perf_counter() - started)
     log.info("hook %s", outcome.status, extra={"fields": {
         "event_id": call.event_id, "hook": hook, "outcome": outcome.status, "emits": len(outcome.emit),
-        "duration_ms": round((time.perf_counter() - started) * 1000, 2)}})
-    return {"status": outcome.status, "emit": outcome.emit}
+        "via": source, "duration_ms": round((time.perf_counter() - started) * 1000, 2)}})
+    return outcome

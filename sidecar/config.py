@@ -41,6 +41,7 @@ class Config:
     web_threads: int = 8
     worker_poll_sec: float = 0.25
     wp_replay_interval_sec: float = 60.0  # asking WordPress to replay its outbox (sidecar/replay.py); 0: never
+    outbox_pull_sec: float = 5.0  # the outbox pull without a wake-up (sidecar/outbox_pull.py); 0: never pull
     retention_days: int = 30
     log_level: str = "INFO"
     seek_tolerance_sec: int = 5
@@ -70,6 +71,11 @@ class Config:
         """Where the worker asks WordPress to replay the plugin's outbox (beside the emit route)."""
         return self.emit_url.removesuffix("/emit") + "/replay"
 
+    @property
+    def outbox_url(self) -> str:
+        """Where the puller exchanges with the plugin's outbox: its REST route beside the emit route."""
+        return self.emit_url.replace("/whieda/v1/emit", "/whieda/v1/outbox")
+
     def table(self, name: str) -> str:
         """The full name of one of WordPress's or the bridge's tables, e.g. ``wp_usermeta``."""
         return f"{self.table_prefix}{name}"
@@ -97,6 +103,7 @@ class Config:
             web_threads=_int(env, "WHIEDA_WEB_THREADS", 8, 1, 256),
             worker_poll_sec=_float(env, "WHIEDA_WORKER_POLL_SEC", 0.25, 0.01, 60),
             wp_replay_interval_sec=_float(env, "WHIEDA_WP_REPLAY_INTERVAL_SEC", 60.0, 0, 3600),
+            outbox_pull_sec=_float(env, "WHIEDA_OUTBOX_PULL_SEC", 5.0, 0, 3600),
             retention_days=_int(env, "WHIEDA_RETENTION_DAYS", 30, 1, 3650),
             log_level=_choice(env, "WHIEDA_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             seek_tolerance_sec=_int(env, "WHIEDA_SEEK_TOLERANCE_SEC", 5, 0, 600),

@@ -25,15 +25,20 @@ log = logging.getLogger(__name__)
 @bp.before_request
 def require_viewer_token() -> None:
     body = read_json()
+    g.viewer, g.body = viewer_of(runtime().config.secret, body), body
+
+
+def viewer_of(secret: str, body: dict) -> delivery.Viewer:
+    """The viewer a body's token names, or 401: forged, expired, or issued for another user or webinar."""
     try:
-        claims = signing.read_token(runtime().config.secret, signing.VIEWER, body.get("token"))
+        claims = signing.read_token(secret, signing.VIEWER, body.get("token"))
     except signing.BadToken as exc:
         raise Unauthorized(f"viewer token refused: {exc}") from None
     viewer = delivery.Viewer.from_claims(claims)
     for field, expected in (("user_id", viewer.user_id), ("webinar_id", viewer.webinar_id)):
         if field in body and body[field] != expected:
             raise Unauthorized(f"the viewer token was issued for another {field.split('_')[0]}")
-    g.viewer, g.body = viewer, body
+    return viewer
 
 
 @bp.after_request
@@ -52,6 +57,8 @@ def join():
 
 @bp.post("/progress")
 def progress():
+    """Answered by ``sidecar/fastpath.py`` before Flask sees it; the same checks and write, kept here so
+    the blueprint still lists every viewer route."""
     return delivery.progress(runtime(), g.viewer, position())
 
 
@@ -66,8 +73,12 @@ def leave():
 
 
 def position() -> int:
+    return position_of(g.body)
+
+
+def position_of(body: dict) -> int:
     """The player's position in whole seconds, from the body's ``position``."""
-    value = g.body.get("position")
+    value = body.get("position")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not 0 <= value <= live.MAX_DURATION_SEC:
         raise Invalid("position must be the player's position in seconds",

@@ -20,7 +20,11 @@ def _no_constants(name: str):
 
 def read_json() -> dict:
     """The request body as a JSON object, or a 400 that says what is wrong with it."""
-    raw = request.get_data(cache=True)
+    return parse_json(request.get_data(cache=True))
+
+
+def parse_json(raw: bytes) -> dict:
+    """``raw`` as a JSON object, or a 400 that says what is wrong with it."""
     try:
         body = json.loads(raw, parse_constant=_no_constants)
     except RecursionError:

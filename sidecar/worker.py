@@ -22,6 +22,7 @@ from typing import Callable
 from . import metrics, replay
 from .db import execute, rows
 from .emits import deliver_emit
+from .outbox_pull import Puller
 from .jobs import DONE, FAILED, PENDING, Fail, Job, Postpone, Retry
 from .runtime import Runtime
 from .scenarios.attendance import forget_contacts, sweep as sweep_attendance
@@ -86,6 +87,8 @@ class Worker:
     def run_forever(self) -> None:
         log.info("worker started", extra={"fields": {"worker_id": self.worker_id}})
         replay.start(self.rt.config, self.stop)  # the plugin's outbox drains even on a site nobody visits
+        puller = threading.Thread(target=Puller(self.rt, self.stop).run_forever, name="outbox-pull", daemon=True)
+        puller.start()
         while not self.stop.is_set():
             try:
                 self._chores()
@@ -96,6 +99,7 @@ class Worker:
                 busy = 0
             if not busy:
                 self.stop.wait(self.rt.config.worker_poll_sec)
+        puller.join(timeout=5)
         log.info("worker stopped", extra={"fields": {"worker_id": self.worker_id}})
 
     def tick(self) -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -159,22 +161,49 @@ def set_timeout(stack, milliseconds: int | None):
                       " update_option( 'whieda_settings', $s ); return true;")
 
 
-def test_a_page_never_waits_for_a_hanging_sidecar_and_the_call_is_kept(stack, sidecar_down, probe, clean_outbox):
-    """A sidecar that accepts and never answers: even with a 10 s plugin timeout, the page
-    answers at once (the call goes after the response), and the call lands in the outbox."""
-    set_timeout(stack, 10_000)
+def test_a_page_never_waits_for_a_hanging_sidecar_nor_connects_to_it_and_the_call_is_kept(
+        stack, sidecar_down, probe, clean_outbox):
+    """A sidecar that accepts and never answers: the page answers, its php-fpm worker stores the call
+    in the outbox and sends one wake-up datagram to the sidecar's port, and never opens a connection."""
     hole = Blackhole(stack.profile.sidecar_port, hang=True)
+    wake = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    wake.bind(("127.0.0.1", stack.profile.sidecar_port))
+    wake.settimeout(10)
     try:
         answer = probe.fire_over_http("client_webinar_completed", [completed(51)], timeout=5)
         assert answer.status_code == 200
-        assert hole.release.is_set() is False  # the sidecar is still holding the call
-        wait_until(lambda: hole.accepted == 1, what="the plugin's connection to the sidecar")
+        assert wake.recv(64) == b"whieda-outbox"
+        rows = wait_until(lambda: outbox(stack), what="the call in the outbox")
+        assert hole.accepted == 0
     finally:
-        hole.close()  # the plugin's call now fails
-        set_timeout(stack, None)
-    rows = wait_until(lambda: outbox(stack), what="the call in the outbox")
-    assert [(r["hook"], r["status"]) for r in rows] == [("client_webinar_completed", "pending")]
+        hole.close()
+        wake.close()
+    assert [(r["hook"], r["status"], r["attempts"]) for r in rows] == [("client_webinar_completed", "pending", 0)]
     assert json.loads(rows[0]["body"])["args"] == [completed(51)]
+
+
+def test_a_page_that_fires_many_hooks_hands_them_to_the_sidecar_in_order_each_once(stack, sidecar, probe,
+                                                                                   clean_outbox):
+    """Ten calls of one page, one of them against the contract: the sidecar pulls them in the order they
+    were fired, WordPress fires each emit once, the refused one waits for an operator."""
+    mark, seq = probe.mark(), ledger_mark(stack)
+    leads = list(range(1100, 1109))
+    calls = [{"hook": "client_webinar_completed", "args": [completed(lead)]} for lead in leads[:4]]
+    calls.append({"hook": "core_webinar_set_status", "args": [42, "pause", {"source": "test"}]})
+    calls += [{"hook": "client_webinar_completed", "args": [completed(lead)]} for lead in leads[4:]]
+    answer = requests.post(f"{stack.site_url}/?whieda_probe=fire", timeout=10,
+                           json={**calls[0], "more": calls[1:]}, headers={"X-Whieda-Probe": stack.secrets["probe_token"]})
+    assert answer.status_code == 200
+    fired = wait_until(lambda: len(probe.fired("webinar_completed", mark)) == len(leads)
+                       and probe.fired("webinar_completed", mark, by_sidecar=True), what="nine emits")
+    assert [args[0]["lead_id"] for args in fired] == leads
+    assert [r["hook"] for r in ledger_since(stack, seq)] == ["client_webinar_completed"] * len(leads)
+    rows = wait_until(lambda: [r for r in outbox(stack) if r["status"] == "failed"] == outbox(stack)
+                      and outbox(stack), what="only the refused call left")
+    assert [(r["hook"], r["status"]) for r in rows] == [("core_webinar_set_status", "failed")]
+    assert "HTTP 422" in rows[0]["last_error"]
+    time.sleep(0.5)  # nothing fires twice later
+    assert len(probe.fired("webinar_completed", mark)) == len(leads)
 
 
 def test_a_call_the_outbox_cannot_store_is_reported_as_lost(stack, sidecar_down, probe, clean_outbox):
@@ -196,45 +225,60 @@ def test_a_call_the_outbox_cannot_store_is_reported_as_lost(stack, sidecar_down,
     assert outbox(stack) == []
 
 
-def test_calls_made_while_the_sidecar_is_down_are_replayed_once_and_in_order(stack, sidecar_down, probe,
-                                                                            clean_outbox):
+def test_a_page_whose_outbox_the_database_refuses_sends_its_call_the_direct_way(stack, sidecar, probe,
+                                                                               clean_outbox):
+    table, away = stack.table("whieda_outbox"), stack.table("whieda_outbox_away")
+    mark, seq = probe.mark(), ledger_mark(stack)
+    stack.sql(f"RENAME TABLE {table} TO {away}")
+    try:
+        assert probe.fire_over_http("client_webinar_completed", [completed(1701)]).status_code == 200
+        fired = wait_until(lambda: probe.fired("webinar_completed", mark, by_sidecar=True), what="the emit")
+    finally:
+        stack.sql(f"RENAME TABLE {away} TO {table}")
+    assert fired == [[completed(1701)]]
+    assert [r["hook"] for r in ledger_since(stack, seq)] == ["client_webinar_completed"]
+    logs = "".join((stack.logs / name).read_text(errors="replace") for name in ("wordpress.log", "php-errors.log")
+                   if (stack.logs / name).exists())
+    assert "could not store 1 call(s) in the outbox" in logs
+
+
+def test_calls_made_while_the_sidecar_is_down_reach_it_once_and_in_order_when_it_is_back(stack, sidecar_down,
+                                                                                        probe, clean_outbox):
     leads = list(range(60, 70))
     for lead in leads:
         assert probe.fire_over_http("client_webinar_completed", [completed(lead)]).status_code == 200
     rows = wait_until(lambda: len(outbox(stack)) == len(leads) and outbox(stack), what="ten calls in the outbox")
     assert [json.loads(r["body"])["args"][0]["lead_id"] for r in rows] == leads
 
-    stack.start_sidecar()
     mark, seq = probe.mark(), ledger_mark(stack)
+    stack.start_sidecar()  # its pull takes the outbox at once; a WP-Cron replay runs beside it
     make_outbox_due(stack)
     stack.wp_eval("delete_option( 'whieda_breaker' ); do_action( 'whieda_outbox_replay' ); return true;")
 
+    wait_until(lambda: outbox(stack) == [], what="an empty outbox")
     delivered = ledger_since(stack, seq, "client_webinar_completed")
     assert [r["event_id"] for r in delivered] == [json.loads(r["body"])["event_id"] for r in rows]
     fired = probe.fired("webinar_completed", mark, by_sidecar=True)
     assert [args[0]["lead_id"] for args in fired] == leads
-    assert outbox(stack) == []
     # Replaying again finds nothing to do and applies nothing twice.
     stack.wp_eval("do_action( 'whieda_outbox_replay', true ); return true;")
     assert len(ledger_since(stack, seq, "client_webinar_completed")) == len(leads)
 
 
-def test_a_failing_sidecar_is_left_alone_queued_calls_and_an_open_breaker_skip_the_network(
+def test_a_failing_sidecar_is_left_alone_replays_stop_at_the_head_and_an_open_breaker_skips_the_network(
         stack, sidecar_down, probe, clean_outbox):
     hole = Blackhole(stack.profile.sidecar_port, hang=False)  # every connection is dropped at once
     try:
         for lead in range(80, 86):
             assert probe.fire_over_http("client_webinar_completed", [completed(lead)]).status_code == 200
         wait_until(lambda: len(outbox(stack)) == 6, what="six calls in the outbox")
-        # Calls behind a failed one queue without a network call; the head waits for its backoff.
-        assert 1 <= hole.accepted < 6
-        assert breaker(stack)["failures"] == hole.accepted
+        assert hole.accepted == 0  # pages never call the sidecar
 
         while breaker(stack)["open_until"] <= time.time():  # cron replays of due calls, until the breaker opens
             tried = hole.accepted
             make_outbox_due(stack)
             stack.wp_eval("do_action( 'whieda_outbox_replay' ); return true;")
-            assert wait_until(lambda: hole.accepted == tried + 1, what="one replay attempt")
+            assert wait_until(lambda: hole.accepted == tried + 1, what="one replay attempt")  # stops at the head
         assert breaker(stack)["failures"] == 3
 
         tried = hole.accepted
@@ -246,17 +290,26 @@ def test_a_failing_sidecar_is_left_alone_queued_calls_and_an_open_breaker_skip_t
     finally:
         hole.close()
 
-    # After the cooldown (moved here, not waited for), with the sidecar back, the next page drains it all.
+    # The sidecar back: it takes everything at its start, in order, and the next delivery closes the breaker.
     mark = probe.mark()
     stack.start_sidecar()
-    stack.sql(f"DELETE FROM {stack.table('options')} WHERE option_name = 'whieda_breaker'")
-    make_outbox_due(stack)
-    probe.fire_over_http("client_webinar_completed", [completed(87)])
-    fired = wait_until(lambda: len(probe.fired("webinar_completed", mark)) == 8
-                       and probe.fired("webinar_completed", mark), what="eight emits")
-    assert [args[0]["lead_id"] for args in fired] == list(range(80, 88))
-    assert breaker(stack)["failures"] == 0
+    fired = wait_until(lambda: len(probe.fired("webinar_completed", mark)) == 7
+                       and probe.fired("webinar_completed", mark), what="seven emits")
+    assert [args[0]["lead_id"] for args in fired] == list(range(80, 87))
+    assert wait_until(lambda: breaker(stack)["failures"] == 0, what="the breaker closed")
     assert outbox(stack) == []
+
+
+def test_failures_of_concurrent_php_workers_add_up_in_the_breaker(stack, clean_outbox):
+    """Eight PHP processes failing at once, ten times each: every failure counts (each process has its
+    own copy of the options, so a plain update_option() would lose most of them)."""
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: stack.wp_eval(
+            "$b = Whieda_Plugin::instance()->breaker; for ( $i = 0; $i < 10; $i++ ) { $b->failure(); } return true;"),
+            range(8)))
+    state = breaker(stack)
+    assert state["failures"] == 80
+    assert state["open_until"] > time.time()
 
 
 def test_a_refused_call_is_kept_for_the_operator_and_does_not_block_the_others(stack, sidecar, probe, clean_outbox):
@@ -268,7 +321,7 @@ def test_a_refused_call_is_kept_for_the_operator_and_does_not_block_the_others(s
     assert "HTTP 422" in rows[0]["last_error"] and "status" in rows[0]["last_error"]
     assert probe.fired("webinar_completed", mark) == [[completed(91)]]
     # The operator's retry sends it again at once; still invalid, it is refused again and kept.
-    assert stack.wp_eval("return Whieda_Plugin::instance()->outbox->requeue_failed();") == 1
+    assert stack.wp_eval("return Whieda_Plugin::instance()->forwarder->requeue_failed();") == 1
     assert [(r["status"], r["attempts"]) for r in outbox(stack)] == [("failed", 2)]
 
 
@@ -278,19 +331,30 @@ def test_a_call_whose_answer_was_lost_is_replayed_as_a_duplicate_and_its_emits_f
     body = {"event_id": event_id, "hook": "client_webinar_completed", "args": [completed(95)], "fired_at": 1}
     assert sidecar.call("client_webinar_completed", [completed(95)], event_id).json()["status"] == "processed"
     mark = probe.mark()
-    # As if the plugin had timed out while the sidecar applied it: the call sits in the outbox,
-    # and the same request's shutdown replays it.
-    stack.wp_eval(f"Whieda_Plugin::instance()->outbox->add( '{event_id}', 'client_webinar_completed',"
-                  f" wp_json_encode( {php_value(body)} ), 'pending', 'timeout', 1 ); return true;")
+    # As if the plugin had timed out while the sidecar applied it: the call sits in the outbox and is
+    # replayed; then once more, as when a forced replay and the sidecar's pull both send it.
+    store = (f"Whieda_Plugin::instance()->outbox->add( '{event_id}', 'client_webinar_completed',"
+             f" wp_json_encode( {php_value(body)} ), 'pending', 'timeout', 1 );"
+             " return Whieda_Plugin::instance()->forwarder->replay( true );")
+    assert stack.wp_eval(store) in (0, 1)  # 0: the sidecar's pull took it first
+    assert stack.wp_eval(store) in (0, 1)
+    wait_until(lambda: outbox(stack) == [], what="an empty outbox")
     assert probe.fired("webinar_completed", mark, by_sidecar=True) == [[completed(95)]]
-    assert outbox(stack) == []
 
 
 def test_wp_cron_runs_the_replay(stack, sidecar_down, probe, clean_outbox):
     stack.wp_eval(f"do_action( 'client_webinar_completed', {php_value(completed(97))} ); return true;")
     assert len(outbox(stack)) == 1
-    stack.start_sidecar()
-    # Not due while the next PHP process runs (its shutdown would replay it): WP-Cron must be the one.
+    # Neither the sidecar's pull nor its asking to replay: WP-Cron must be the one that delivers.
+    stack.start_sidecar(WHIEDA_OUTBOX_PULL_SEC="0", WHIEDA_WP_REPLAY_INTERVAL_SEC="0")
+    try:
+        replayed_by_cron(stack, probe)
+    finally:
+        stack.restart_sidecar()  # back to the test stack's settings
+
+
+def replayed_by_cron(stack, probe):
+    # Not due while the next PHP process runs: WP-Cron must be the one.
     stack.sql(f"UPDATE {stack.table('whieda_outbox')} SET next_attempt_at = UTC_TIMESTAMP() + INTERVAL 1 HOUR")
     scheduled = stack.wp_eval("delete_option( 'whieda_breaker' ); Whieda_Plugin::schedule_events();"
                               " $next = wp_next_scheduled( 'whieda_outbox_replay' );"
@@ -337,7 +401,7 @@ def test_with_wp_cron_off_and_no_visitors_the_sidecar_has_the_outbox_replayed_wh
         with busy.cursor() as cur:
             cur.execute("SELECT GET_LOCK(%s, 0)", (f"{stack.db_name}.{stack.table('whieda_outbox')}"[:64],))
             assert cur.fetchone() == (1,)
-        stack.start_sidecar(WHIEDA_WP_REPLAY_INTERVAL_SEC=str(interval))
+        stack.start_sidecar(WHIEDA_WP_REPLAY_INTERVAL_SEC=str(interval), WHIEDA_OUTBOX_PULL_SEC="0")  # its asks alone
         first = wait_until(lambda: replay_answers(log_path, start), timeout=30, what="the sidecar's first ask")[0]
         assert first["backlog"] is True and first["delivered"] == 0
         assert len(outbox(stack)) == len(leads)
@@ -352,3 +416,93 @@ def test_with_wp_cron_off_and_no_visitors_the_sidecar_has_the_outbox_replayed_wh
     assert [r["event_id"] for r in delivered] == [r["event_id"] for r in spooled]  # each once, in order
     assert [args[0]["lead_id"] for args in probe.fired("webinar_completed", mark, by_sidecar=True)] == leads
     stack.restart_sidecar()  # back to the test stack's settings
+
+
+# ---- the outbox route (the sidecar's pull) --------------------------------------------------------
+
+
+def exchange(stack, body, sign: bool = True, raw: bytes | None = None) -> requests.Response:
+    raw = json.dumps(body).encode() if raw is None else raw
+    headers = {"Content-Type": "application/json"}
+    if sign:
+        headers.update(signing.sign(stack.secrets["whieda_secret"], raw))
+    return requests.post(f"{stack.site_url}/wp-json/whieda/v1/outbox", data=raw, headers=headers, timeout=10)
+
+
+def batch_of(stack, answer: requests.Response) -> list[dict]:
+    """The calls of an exchange's answer, after checking the plugin's signature over them."""
+    assert answer.status_code == 200, answer.text
+    signed = answer.json()
+    signing.verify(stack.secrets["whieda_secret"], {signing.TIMESTAMP_HEADER: signed["timestamp"],
+                                                    signing.SIGNATURE_HEADER: signed["signature"]},
+                   signed["batch"].encode(), 300)
+    return json.loads(signed["batch"])["calls"]
+
+
+def test_the_outbox_route_hands_out_calls_in_order_with_what_wordpress_resolved(stack, sidecar_down, probe,
+                                                                                clean_outbox):
+    webinar = stack.wp_eval("return wp_insert_post( array( 'post_type' => 'webinar_event', 'post_status' => 'publish',"
+                            " 'post_title' => 'Разбор очереди' ) );")
+    for lead in (1201, 1202, 1203):
+        probe.fire_over_http("client_webinar_completed", [dict(completed(lead), webinar_id=webinar)])
+    wait_until(lambda: len(outbox(stack)) == 3, what="three calls in the outbox")
+    assert all("resolved" not in json.loads(r["body"]) for r in outbox(stack))  # not the page's work
+    calls = batch_of(stack, exchange(stack, {"limit": 2}))
+    assert [json.loads(c["body"])["args"][0]["lead_id"] for c in calls] == [1201, 1202]
+    assert [c["hook"] for c in calls] == ["client_webinar_completed"] * 2
+    assert [json.loads(c["body"])["resolved"]["webinar"]["title"] for c in calls] == ["Разбор очереди"] * 2
+    assert [r["id"] for r in outbox(stack)][:2] == [c["id"] for c in calls]  # handed out, still kept
+
+
+def test_a_repeated_exchange_fires_each_emit_once_and_deletes_what_was_delivered(stack, sidecar_down, probe,
+                                                                                 clean_outbox):
+    probe.fire_over_http("client_webinar_completed", [completed(1301)])
+    wait_until(lambda: outbox(stack), what="the call in the outbox")
+    [call] = batch_of(stack, exchange(stack, {}))
+    emit = {"event_id": str(uuid.uuid4()), "hook": "webinar_completed", "args": [completed(1301)]}
+    mark = probe.mark()
+    report = {"delivered": [{"id": call["id"], "emit": [emit]}]}
+    assert batch_of(stack, exchange(stack, report)) == []
+    assert batch_of(stack, exchange(stack, report)) == []  # a retried exchange: the row is gone, nothing twice
+    assert probe.fired("webinar_completed", mark, by_sidecar=True) == [[completed(1301)]]
+    assert outbox(stack) == []
+
+
+def test_a_failed_call_waits_for_its_backoff_and_nothing_is_handed_out_behind_it(stack, sidecar_down, probe,
+                                                                                 clean_outbox):
+    for lead in (1401, 1402):
+        probe.fire_over_http("client_webinar_completed", [completed(lead)])
+    wait_until(lambda: len(outbox(stack)) == 2, what="two calls in the outbox")
+    first, second = batch_of(stack, exchange(stack, {}))
+    assert batch_of(stack, exchange(stack, {"failed": {"id": first["id"], "error": "HTTP 503: database away"}})) == []
+    rows = outbox(stack)
+    assert [(r["status"], r["attempts"], r["last_error"]) for r in rows][0] == ("pending", 1, "HTTP 503: database away")
+    assert len(rows) == 2
+
+
+@pytest.mark.parametrize("raw,status", [
+    (b"[1, 2]", 400), (b"not json", 400), (b'{"limit": 0}', 400), (b'{"limit": 101}', 400),
+    (b'{"delivered": [{"id": "1", "emit": []}]}', 400), (b'{"refused": [{"id": 1}]}', 400),
+    (b'{"delete_everything": true}', 400),
+])
+def test_the_outbox_route_refuses_an_exchange_against_its_contract_and_changes_nothing(
+        stack, sidecar_down, probe, clean_outbox, raw, status):
+    probe.fire_over_http("client_webinar_completed", [completed(1501)])
+    before = wait_until(lambda: outbox(stack), what="the call in the outbox")
+    answer = exchange(stack, None, raw=raw)
+    assert answer.status_code == status
+    assert answer.json()["message"]
+    assert outbox(stack) == before
+
+
+@pytest.mark.parametrize("how", ["unsigned", "wrong secret"])
+def test_the_outbox_route_refuses_unsigned_exchanges(stack, sidecar_down, probe, clean_outbox, how):
+    probe.fire_over_http("client_webinar_completed", [completed(1601)])
+    [row] = wait_until(lambda: outbox(stack), what="the call in the outbox")
+    raw = json.dumps({"delivered": [{"id": row["id"], "emit": []}]}).encode()
+    headers = {"Content-Type": "application/json"}
+    if how == "wrong secret":
+        headers.update(signing.sign("not-the-shared-secret-at-all", raw))
+    answer = requests.post(f"{stack.site_url}/wp-json/whieda/v1/outbox", data=raw, headers=headers, timeout=10)
+    assert answer.status_code == 401
+    assert outbox(stack) == [row]

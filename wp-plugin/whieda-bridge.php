@@ -30,6 +30,7 @@ require_once __DIR__ . '/includes/class-whieda-emitter.php';
 require_once __DIR__ . '/includes/class-whieda-forwarder.php';
 require_once __DIR__ . '/includes/class-whieda-emit-route.php';
 require_once __DIR__ . '/includes/class-whieda-replay-route.php';
+require_once __DIR__ . '/includes/class-whieda-outbox-route.php';
 require_once __DIR__ . '/includes/class-whieda-schema.php';
 require_once __DIR__ . '/includes/class-whieda-viewer-token.php';
 require_once __DIR__ . '/includes/class-whieda-viewer-relay.php';

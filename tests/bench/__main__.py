@@ -17,6 +17,7 @@ from pathlib import Path
 import requests
 
 from tests.stack import Stack
+from tests.bench.capacity import bench_capacity
 from tests.bench.meta_reads import bench_meta_reads
 from tests.bench.reports import bench_reports
 from tests.bench.viewer import bench_viewer_progress
@@ -24,6 +25,7 @@ from tests.bench.viewer import bench_viewer_progress
 N = int(os.environ.get("WHIEDA_BENCH_N", "400"))
 PAYLOAD = {"lead_id": 7, "webinar_id": 42, "webinar_type": "live", "session_id": "bench", "completed_at": 1767229200}
 WORKER_LOG = Path("/tmp/whieda-bench-worker.log")
+OUTBOX_LOG = Path("/tmp/whieda-bench-outbox.log")
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -43,11 +45,13 @@ class Page:
         self.session = requests.Session()
         self.session.headers["X-Whieda-Probe"] = stack.secrets["probe_token"]
 
-    def fire(self, hook: str, worker_log: bool = False) -> tuple[float, float]:
-        """Returns (page latency ms as the visitor sees it, time inside do_action ms)."""
+    def fire(self, hook: str, worker_log: bool = False, hooks: int = 1) -> tuple[float, float]:
+        """Returns (page latency ms as the visitor sees it, time inside do_action ms); the page fires
+        ``hooks`` calls of ``hook``."""
         url = f"{self.stack.site_url}/?whieda_probe=fire" + ("&worker_log=1" if worker_log else "")
+        more = [{"hook": hook, "args": [PAYLOAD]}] * (hooks - 1)
         started = time.perf_counter()
-        answer = self.session.post(url, json={"hook": hook, "args": [PAYLOAD]}, timeout=30)
+        answer = self.session.post(url, json={"hook": hook, "args": [PAYLOAD], "more": more}, timeout=30)
         elapsed = (time.perf_counter() - started) * 1000
         answer.raise_for_status()
         return elapsed, answer.json()["do_action_ms"]
@@ -64,12 +68,32 @@ def interleaved(page: Page, hooks: dict[str, str], n: int) -> dict[str, dict[str
     return results
 
 
-def worker_times(page: Page, hook: str, n: int) -> list[float]:
+def worker_times(page: Page, kinds: list[tuple[str, int]], n: int) -> tuple[dict, list[float]]:
+    """php-fpm worker time of pages firing (hook, calls) for each of ``kinds``, ``n`` pages each, one page
+    at a time, alternating: (whole request, the plugin's shutdown work) each; and the time of each request
+    the sidecar's pull made meanwhile (the outbox route)."""
     WORKER_LOG.unlink(missing_ok=True)
+    OUTBOX_LOG.unlink(missing_ok=True)
     for _ in range(n):
-        page.fire(hook, worker_log=True)
-    time.sleep(1)  # the last shutdown finishes after its response
-    return [float(line) for line in WORKER_LOG.read_text().split()]
+        for hook, hooks in kinds:
+            page.fire(hook, worker_log=True, hooks=hooks)
+    settle(page.stack)
+    times: dict = {kind: ([], []) for kind in kinds}
+    for line in WORKER_LOG.read_text().splitlines():
+        label, total, flush = line.split()
+        hook, hooks = label.rsplit(":", 1)
+        times[(hook, int(hooks))][0].append(float(total))
+        times[(hook, int(hooks))][1].append(float(flush))
+    pulls = [float(line) for line in OUTBOX_LOG.read_text().split()] if OUTBOX_LOG.exists() else []
+    return times, pulls
+
+
+def settle(stack: Stack, limit: float = 30) -> None:
+    """Until the outbox is empty (the sidecar has pulled every call) and the last shutdown is over."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and stack.sql(f"SELECT COUNT(*) AS n FROM {stack.table('whieda_outbox')}")[0]["n"]:
+        time.sleep(0.1)
+    time.sleep(1)
 
 
 def row(label: str, values: list[float], baseline: list[float] | None = None, goal: str = "") -> str:
@@ -91,10 +115,18 @@ def bench_forwarding(stack: Stack) -> None:
     forwarded, noop = "client_webinar_completed", "whieda_bench_no_listener"
     for _ in range(30):  # warm php-fpm, opcache, connections
         page.fire(forwarded), page.fire(noop)
+    settle(stack)
 
     up = interleaved(page, {"noop": noop, "forwarded": forwarded}, N)
-    work_noop = worker_times(page, noop, N // 2)
-    work_forwarded = worker_times(page, forwarded, N // 2)
+    settle(stack)
+    stack.wp_eval("update_option( 'whieda_test_outbox_log', 1 ); return true;")
+    try:
+        work, pulls = {}, {}
+        for hooks in (1, 10):
+            times, pulls[hooks] = worker_times(page, [(noop, hooks), (forwarded, hooks)], N // 2)
+            work.update(times)
+    finally:
+        stack.wp_eval("delete_option( 'whieda_test_outbox_log' ); return true;")
 
     stack.stop("sidecar")
     stack.wp_eval("update_option( 'whieda_breaker', array( 'failures' => 3, 'open_until' => time() + 3600 ) );"
@@ -105,8 +137,8 @@ def bench_forwarding(stack: Stack) -> None:
         reset_bridge(stack)
         stack.start_sidecar()
 
-    print(f"\nForwarding one do_action ({forwarded}) vs the same do_action with no listener, "
-          f"{N} page requests each, interleaved; milliseconds")
+    print(f"\nForwarding do_action ({forwarded}) vs the same do_action with no listener, "
+          f"{N} page requests each, interleaved (worker time: {N // 2} pages each, one at a time); milliseconds")
     print(f"  {'':<62} {'p50':>8} {'p99':>8}")
     print(row("page latency, hook with no listener (WordPress alone)", up["noop"]["page"]))
     print(row("page latency, forwarded hook, sidecar up", up["forwarded"]["page"], up["noop"]["page"],
@@ -114,8 +146,16 @@ def bench_forwarding(stack: Stack) -> None:
     print(row("page latency, forwarded hook, sidecar down (breaker open)", down["forwarded"]["page"],
               down["noop"]["page"], "goal: added <= 1 p99"))
     print(row("inside do_action, forwarded (the listener noting the call)", up["forwarded"]["do_action"]))
-    print(row("php-fpm worker time, hook with no listener", work_noop))
-    print(row("php-fpm worker time, forwarded (delivery after the response)", work_forwarded, work_noop))
+    for hooks in (1, 10):
+        (base, _), (mine, shutdown) = work[(noop, hooks)], work[(forwarded, hooks)]
+        label = "1 hook" if hooks == 1 else f"{hooks} hooks"
+        print(row(f"php-fpm worker time, page firing {label} with no listener", base))
+        print(row(f"php-fpm worker time, page forwarding {label}", mine, base, "goal: added <= 2 p50, <= 4 p99"))
+        print(row("  of which the plugin's shutdown work (outbox write, wake-up)", shutdown))
+        calls = len(mine) * hooks
+        print(f"  {'  then the sidecar pulls them (outbox route requests)':<62} {len(pulls[hooks]):>8d} requests,"
+              f" {sum(pulls[hooks]):.0f} ms of php-fpm in all: {sum(pulls[hooks]) / max(calls, 1):.2f} ms per call,"
+              f" {calls / max(len(pulls[hooks]), 1):.1f} calls per request")
 
 
 def wrk(url: str, seconds: int, headers: dict | None = None) -> float:
@@ -165,7 +205,7 @@ def bench_room_state(stack: Stack) -> None:
     print("  goal: the fast path >= 50x the WordPress REST route")
 
 
-SECTIONS = [bench_forwarding, bench_room_state, bench_viewer_progress, bench_meta_reads, bench_reports]
+SECTIONS = [bench_forwarding, bench_room_state, bench_viewer_progress, bench_capacity, bench_meta_reads, bench_reports]
 
 
 def main() -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
+import signal
 import subprocess
 import sys
 import threading
@@ -21,6 +23,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 import requests
 
@@ -102,6 +105,36 @@ class Load:
         return during[min(len(during) - 1, int(len(during) * 0.99))] if during else None
 
 
+class FpmBusy:
+    """The most php-fpm workers busy at once, sampled every 20 ms from the pool's status page
+    (the sampling request itself is one of them, and is not counted)."""
+
+    def __init__(self, stack: Stack):
+        self.url = f"{stack.site_url}/fpm-status?json"
+        self.peak = 0
+        conf = (Path(__file__).resolve().parents[1] / "stack" / "php-fpm.conf").read_text()
+        self.limit = int(re.search(r"^pm\.max_children\s*=\s*(\d+)", conf, re.M).group(1))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        session = requests.Session()
+        while not self._stop.is_set():
+            try:
+                status = session.get(self.url, timeout=5).json()
+                self.peak = max(self.peak, int(status["active processes"]) - 1)
+            except (requests.RequestException, ValueError, KeyError):
+                pass
+            self._stop.wait(0.02)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+
 class Chaos:
     def __init__(self, stack: Stack):
         self.stack = stack
@@ -168,6 +201,36 @@ class Chaos:
         took = self.recover(load.sent)
         return self.result("sidecar kill -9 and restart during 1,000 hooks (8 concurrent pages)", load.sent,
                            load.p99_between(start, end), f"recovered {took:.0f} s after the load")
+
+    def sidecar_hung(self) -> Result:
+        """The sidecar's whole process group stopped (alive, accepting connections, never answering)
+        while eight pages at a time fire 400 hooks, then continued. The pool's busy workers are sampled
+        from php-fpm's status page all along."""
+        self.start()
+        load = Load(self.stack, concurrency=8)
+        leads = self.leads(400)
+        busy = FpmBusy(self.stack)
+        group = self.stack.pid("sidecar")
+
+        def hang():
+            os.killpg(group, signal.SIGSTOP)
+            while load.done < len(leads) - 40:  # stopped for all but the first and the last 40 pages
+                time.sleep(0.01)
+            os.killpg(group, signal.SIGCONT)
+        busy.start()
+        try:
+            start, end = load.run(leads, hang, fault_after=40)
+        finally:
+            busy.stop()
+            os.killpg(group, signal.SIGCONT)
+        recovering = time.monotonic()
+        took = self.recover(load.sent)
+        breaker = self.stack.wp_eval("return Whieda_Plugin::instance()->breaker->state();")
+        return self.result("sidecar's process group stopped (SIGSTOP) during 400 hooks (8 concurrent pages),"
+                           " then SIGCONT", load.sent, load.p99_between(start, end),
+                           f"stopped {end - start:.1f} s; php-fpm workers busy at peak {busy.peak} of"
+                           f" {busy.limit}; all applied {recovering - end + took:.0f} s after"
+                           f" SIGCONT; breaker after: {breaker['failures']} failures")
 
     def mariadb_restarted(self) -> Result:
         self.start()
@@ -366,7 +429,7 @@ class Chaos:
                                    **signing.sign(self.stack.secrets["whieda_secret"], body)})
 
 
-SCENARIOS = ["sidecar_killed", "mariadb_restarted", "memcached_restarted", "wordpress_unreachable",
+SCENARIOS = ["sidecar_killed", "sidecar_hung", "mariadb_restarted", "memcached_restarted", "wordpress_unreachable",
              "telegram_failing", "two_sidecars"]
 
 

@@ -144,7 +144,7 @@ class Whieda_Admin {
 
 	public function handle_requeue() {
 		$this->check_request( 'whieda_requeue' );
-		$count = $this->outbox->requeue_failed();
+		$count = $this->forwarder->requeue_failed();
 		$this->back( 'requeued', $count );
 	}
 

@@ -34,8 +34,12 @@ class Whieda_Autowebinar {
 	/** A schedule the sidecar reads: "every N" (minutes from local midnight) or "HH:MM, HH:MM" (local times). */
 	const SCHEDULE = '/^(every\s+[1-9][0-9]{0,3}|([01]?[0-9]|2[0-3]):[0-5][0-9](\s*,\s*([01]?[0-9]|2[0-3]):[0-5][0-9])*)$/i';
 
-	/** Seconds between heartbeats, by default and at the extremes. */
-	const HEARTBEAT = array( 10, 2, 60 );
+	/**
+	 * Seconds between heartbeats, by default and at the extremes. The position is needed only to
+	 * resume after a crash (a page left normally sends it on `pagehide`), and each progress
+	 * milestone is sent as it is reached: 30 s is 2 writes a viewer-minute.
+	 */
+	const HEARTBEAT = array( 30, 2, 60 );
 
 	/** @var Whieda_Config */
 	private $config;

@@ -72,23 +72,11 @@ class Whieda_Emit_Route {
 			Whieda_Forwarder::log( 'emit route refused ' . $body['event_id'] . ': ' . $valid->get_error_message() );
 			return $valid;
 		}
-		if ( ! $this->remember( $body['event_id'], $body['hook'] ) ) {
+		if ( ! $this->emitter->remember( $body['event_id'], $body['hook'] ) ) {
 			return array( 'status' => 'duplicate' );
 		}
 		$this->emitter->fire( $body['hook'], $body['args'] );
 		return array( 'status' => 'fired' );
-	}
-
-	/**
-	 * Records an emit id; false if it was already recorded.
-	 *
-	 * @param string $event_id Event id.
-	 * @param string $hook     Hook.
-	 * @return bool
-	 */
-	private function remember( $event_id, $hook ) {
-		global $wpdb;
-		return 1 === $wpdb->query( $wpdb->prepare( 'INSERT IGNORE INTO ' . self::table() . ' (event_id, hook, received_at) VALUES (%s, %s, %s)', $event_id, $hook, gmdate( 'Y-m-d H:i:s' ) ) ); // phpcs:ignore WordPress.DB
 	}
 
 	/** Daily: forget emit ids older than REMEMBER_DAYS. */

@@ -57,16 +57,33 @@ class Whieda_Emitter {
 	}
 
 	/**
-	 * Fires the emits of one sidecar answer, in order. A listener's error is logged, never thrown.
+	 * Fires the emits of one sidecar answer, in order, each event id once: the same call may be
+	 * answered twice (a replay after a lost answer, a pull and a forced replay), with the same emits.
 	 *
 	 * @param array $emits Items {hook, args, event_id}.
 	 */
-	public function fire_all( $emits ) {
+	public function fire_all_once( $emits ) {
 		foreach ( (array) $emits as $emit ) {
-			if ( is_array( $emit ) && isset( $emit['hook'], $emit['args'] ) ) {
+			if ( ! is_array( $emit ) || ! isset( $emit['hook'], $emit['args'] ) ) {
+				continue;
+			}
+			$id = isset( $emit['event_id'] ) && is_string( $emit['event_id'] ) ? $emit['event_id'] : '';
+			if ( '' === $id || $this->remember( $id, (string) $emit['hook'] ) ) {
 				$this->fire( $emit['hook'], $emit['args'] );
 			}
 		}
+	}
+
+	/**
+	 * Records an emit id in {prefix}whieda_emits; false if it was already recorded (fired before).
+	 *
+	 * @param string $event_id Event id.
+	 * @param string $hook     Hook.
+	 * @return bool
+	 */
+	public function remember( $event_id, $hook ) {
+		global $wpdb;
+		return 1 === $wpdb->query( $wpdb->prepare( 'INSERT IGNORE INTO ' . Whieda_Emit_Route::table() . ' (event_id, hook, received_at) VALUES (%s, %s, %s)', $event_id, $hook, gmdate( 'Y-m-d H:i:s' ) ) ); // phpcs:ignore WordPress.DB
 	}
 
 	/**

@@ -8,16 +8,17 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * A do_action of an inbound hook is only noted while the page runs. At shutdown,
- * once the response has gone to the visitor, the noted calls go to the sidecar in
- * order and the actions it emits are fired. A call that cannot be delivered goes
- * to the outbox, and so does every call behind it, so order holds; the outbox is
- * replayed by WP-Cron (and by `make replay` and the settings screen) with backoff.
+ * A do_action of an inbound hook is only noted while the page runs. At shutdown, once the
+ * response has gone to the visitor, the page's calls are written to the outbox in one statement
+ * and the sidecar is woken with one UDP datagram: the php-fpm worker waits for no network. The
+ * sidecar then pulls the outbox in order through the signed route Whieda_Outbox_Route, which
+ * also fires the actions it emitted (each once) and deletes what it has. Under the CLI (WP-CLI,
+ * system cron) no visitor waits and no php-fpm worker is held, so the calls go to the sidecar
+ * at once, unless earlier calls still wait in the outbox. WP-Cron replays the outbox every minute
+ * too (and `make replay` and the settings screen at once), so a sidecar that never pulls still
+ * gets every call.
  */
 class Whieda_Forwarder {
-
-	/** Seconds a shutdown may spend draining a backlog after the response has gone. */
-	const SHUTDOWN_REPLAY_BUDGET = 2.0;
 
 	/** Seconds a cron or manual replay may run. */
 	const REPLAY_BUDGET = 20.0;
@@ -43,11 +44,14 @@ class Whieda_Forwarder {
 	/** @var Whieda_Emitter */
 	private $emitter;
 
-	/** @var array[] Calls noted during this request: {event_id, hook, envelope, args}. */
+	/** @var array[] Calls noted during this request: {event_id, hook, body}. */
 	private $queue = array();
 
 	/** @var bool Whether the response has been handed to the visitor. */
 	private $response_sent = false;
+
+	/** @var bool Whether this process delivers its calls itself (CLI) instead of leaving them to the sidecar's pull. */
+	private $push;
 
 	public function __construct( Whieda_Config $config, Whieda_Contract $contract, Whieda_Sidecar_Client $client, Whieda_Outbox $outbox, Whieda_Breaker $breaker, Whieda_Emitter $emitter ) {
 		$this->config   = $config;
@@ -56,6 +60,7 @@ class Whieda_Forwarder {
 		$this->outbox   = $outbox;
 		$this->breaker  = $breaker;
 		$this->emitter  = $emitter;
+		$this->push     = 'cli' === PHP_SAPI;
 	}
 
 	/** Listens to every inbound hook of the contract, with its full argument list. */
@@ -99,51 +104,88 @@ class Whieda_Forwarder {
 		$this->queue[] = array(
 			'event_id' => $event_id,
 			'hook'     => $hook,
-			'envelope' => $envelope,
-			'args'     => $args,
+			'body'     => (string) wp_json_encode( $envelope ),
 		);
 	}
 
 	/**
-	 * Adds to a noted call what WordPress resolves for the sidecar, once the response has gone:
-	 * looking up posts and users is not the page's work.
+	 * The body of a stored call as it goes to the sidecar: with what WordPress resolves for it
+	 * (the webinar, contacts, schedule). Resolved when the call leaves, not on the page: looking up
+	 * posts and users is not the page's work.
 	 *
-	 * @param array $call {event_id, hook, envelope, args}.
-	 * @return array {event_id, hook, body}: the call as it is sent and kept.
+	 * @param string $hook Hook name.
+	 * @param string $body The stored JSON body {event_id, hook, args, fired_at}.
+	 * @return string
 	 */
-	private function resolve( $call ) {
+	public function outgoing_body( $hook, $body ) {
+		$envelope = json_decode( $body ); // Objects stay objects: an empty context must not become [].
+		$plain    = json_decode( $body, true );
+		if ( ! $envelope instanceof stdClass || ! is_array( $plain ) || ! isset( $plain['args'] ) || ! is_array( $plain['args'] ) || isset( $plain['resolved'] ) ) {
+			return $body; // Not ours to change: the sidecar judges it as stored.
+		}
 		/**
 		 * Filters what the plugin resolves in WordPress for the sidecar about one call
 		 * (the webinar, contacts, schedule). It travels beside the arguments, never inside them.
-		 * Runs at delivery, after the visitor has the response.
+		 * Runs when the call leaves for the sidecar, after the visitor has the response.
 		 *
 		 * @param array  $resolved Empty by default.
 		 * @param string $hook     Hook name.
-		 * @param array  $args     Positional arguments.
+		 * @param array  $args     Positional arguments (as JSON carries them).
 		 */
-		$resolved = apply_filters( 'whieda_resolved', array(), $call['hook'], $call['args'] );
-		if ( is_array( $resolved ) && array() !== $resolved ) {
-			$call['envelope']['resolved'] = $resolved;
+		$resolved = apply_filters( 'whieda_resolved', array(), $hook, $plain['args'] );
+		if ( ! is_array( $resolved ) || array() === $resolved ) {
+			return $body;
 		}
-		return array(
-			'event_id' => $call['event_id'],
-			'hook'     => $call['hook'],
-			'body'     => (string) wp_json_encode( $call['envelope'] ),
-		);
+		$envelope->resolved = $resolved;
+		return (string) wp_json_encode( $envelope );
 	}
 
-	/** Shutdown: hand the response over, then deliver what this request noted. */
+	/**
+	 * Shutdown: hand the response over, store what this request noted (one INSERT) and wake the
+	 * sidecar, which pulls it. Under the CLI, deliver it now instead.
+	 */
 	public function flush() {
-		if ( array() === $this->queue && ! $this->outbox->has_backlog() ) {
+		if ( array() === $this->queue ) {
+			return;
+		}
+		if ( $this->push ) {
+			while ( array() !== $this->queue ) {
+				$this->deliver( array_shift( $this->queue ) ); // Emits fired here may note more calls.
+			}
 			return;
 		}
 		$this->send_response_first();
-		while ( array() !== $this->queue ) {
-			$this->deliver( $this->resolve( array_shift( $this->queue ) ) ); // Emits fired here may note more calls.
+		$calls       = $this->queue;
+		$this->queue = array();
+		if ( $this->outbox->add_calls( $calls ) ) {
+			if ( $this->config->is_configured() ) {
+				$this->client->wake();
+			}
+			return;
 		}
-		if ( $this->outbox->has_backlog() && $this->breaker->allows() && $this->config->is_configured() ) {
-			$this->replay( false, self::SHUTDOWN_REPLAY_BUDGET );
+		// The database refused the outbox: rather than lose the calls, send them the direct way.
+		global $wpdb;
+		self::log( sprintf( 'could not store %d call(s) in the outbox (%s); sending them to the sidecar directly', count( $calls ), $wpdb->last_error ) );
+		foreach ( $calls as $call ) {
+			$this->deliver( $call );
 		}
+	}
+
+	/**
+	 * The operator's retry of refused calls: back in the queue, and on their way at once.
+	 *
+	 * @return int How many.
+	 */
+	public function requeue_failed() {
+		$count = $this->outbox->requeue_failed();
+		if ( $count > 0 && $this->config->is_configured() ) {
+			if ( $this->push ) {
+				$this->replay( true );
+			} else {
+				$this->client->wake();
+			}
+		}
+		return $count;
 	}
 
 	/**
@@ -171,11 +213,11 @@ class Whieda_Forwarder {
 					if ( ! $force && strtotime( $row->next_attempt_at . ' UTC' ) > time() ) {
 						break 2; // The head waits for its backoff; nothing may overtake it.
 					}
-					$result = $this->client->post_hook( $row->hook, $row->body );
+					$result = $this->client->post_hook( $row->hook, $this->outgoing_body( $row->hook, $row->body ) );
 					if ( 'ok' === $result['outcome'] ) {
 						$this->outbox->delete( $row->id );
 						$this->breaker->success();
-						$this->emitter->fire_all( $result['data']['emit'] ?? array() );
+						$this->emitter->fire_all_once( $result['data']['emit'] ?? array() );
 						++$delivered;
 					} elseif ( 'refused' === $result['outcome'] ) {
 						$this->outbox->fail( $row, $this->describe( $result ) );
@@ -189,13 +231,12 @@ class Whieda_Forwarder {
 			}
 		} finally {
 			$this->outbox->unlock();
-			$this->outbox->refresh_backlog();
 		}
 		return $delivered;
 	}
 
 	/**
-	 * Delivers one call noted by this request, or stores it in the outbox.
+	 * Delivers one call noted by this request (CLI, or the outbox refused), or stores it in the outbox.
 	 *
 	 * @param array $call {event_id, hook, body}.
 	 */
@@ -205,10 +246,10 @@ class Whieda_Forwarder {
 			$this->outbox->add( $call['event_id'], $call['hook'], $call['body'], Whieda_Outbox::PENDING, $wait, 0 );
 			return;
 		}
-		$result = $this->client->post_hook( $call['hook'], $call['body'] );
+		$result = $this->client->post_hook( $call['hook'], $this->outgoing_body( $call['hook'], $call['body'] ) );
 		if ( 'ok' === $result['outcome'] ) {
 			$this->breaker->success();
-			$this->emitter->fire_all( $result['data']['emit'] ?? array() );
+			$this->emitter->fire_all_once( $result['data']['emit'] ?? array() );
 			return;
 		}
 		if ( 'refused' === $result['outcome'] ) {
@@ -229,7 +270,7 @@ class Whieda_Forwarder {
 		if ( ! $this->config->is_configured() ) {
 			return __( 'сайдкар не настроен', 'whieda-bridge' );
 		}
-		if ( $this->outbox->has_backlog() ) {
+		if ( $this->outbox->has_pending() ) {
 			return ''; // Not an error: earlier calls wait, and this one queues behind them.
 		}
 		if ( ! $this->breaker->allows() ) {
@@ -246,11 +287,17 @@ class Whieda_Forwarder {
 		$this->response_sent = true;
 	}
 
-	private function backoff( $attempts ) {
+	/**
+	 * Seconds before the next replay of a call tried $attempts times.
+	 *
+	 * @param int $attempts Deliveries tried.
+	 * @return int
+	 */
+	public function backoff( $attempts ) {
 		return (int) min( self::MAX_BACKOFF, 2 ** min( $attempts, 10 ) );
 	}
 
-	private function describe( $result ) {
+	public function describe( $result ) {
 		return trim( ( $result['status'] ? 'HTTP ' . $result['status'] . ': ' : '' ) . $result['error'] );
 	}
 

@@ -9,14 +9,13 @@ defined( 'ABSPATH' ) || exit;
 
 /**
  * The only SQL for {prefix}whieda_outbox, always through $wpdb->prepare.
- * A row keeps the exact body, so a replay sends the same call; it is deleted once
- * the sidecar has it. Status 'pending' waits for replay, 'failed' was refused and
- * waits for an operator (shown on the settings screen, with a retry).
+ * Every forwarded call of a page is written here (its id is the order), pulled by the
+ * sidecar through Whieda_Outbox_Route or replayed by WP-Cron, and deleted once the sidecar
+ * has it. A row keeps the exact body, so a replay sends the same call. Status 'pending'
+ * waits for the sidecar, 'failed' was refused and waits for an operator (shown on the
+ * settings screen, with a retry).
  */
 class Whieda_Outbox {
-
-	/** Autoloaded flag: there are pending rows, so new calls queue behind them (order). */
-	const BACKLOG_OPTION = 'whieda_outbox_backlog';
 
 	const PENDING = 'pending';
 	const FAILED  = 'failed';
@@ -58,10 +57,47 @@ class Whieda_Outbox {
 			Whieda_Forwarder::log( sprintf( 'could not store %s %s in the outbox, the call is lost: %s', $hook, $event_id, $wpdb->last_error ) );
 			return false;
 		}
-		if ( self::PENDING === $status ) {
-			$this->set_backlog( true );
-		}
 		return 1 === $stored;
+	}
+
+	/**
+	 * Stores a page's calls, pending, in the order they were noted: one statement, one commit.
+	 *
+	 * @param array[] $calls Items {event_id, hook, body}.
+	 * @return bool Whether they were stored (false: the database refused; $wpdb->last_error says why).
+	 */
+	public function add_calls( $calls ) {
+		global $wpdb;
+		$now    = gmdate( 'Y-m-d H:i:s' );
+		$rows   = array();
+		$values = array();
+		foreach ( $calls as $call ) {
+			$rows[] = "(%s, %s, %s, %s, 0, %s, '', %s, %s)";
+			array_push( $values, $call['event_id'], $call['hook'], $call['body'], self::PENDING, $now, $now, $now );
+		}
+		// A repeat of an event id already stored is left as it is (the first one goes).
+		$stored = $wpdb->query( $wpdb->prepare( 'INSERT IGNORE INTO ' . self::table() . ' (event_id, hook, body, status, attempts, next_attempt_at, last_error, created_at, updated_at) VALUES ' . implode( ', ', $rows ), $values ) ); // phpcs:ignore WordPress.DB
+		return false !== $stored;
+	}
+
+	/**
+	 * Rows by id, for the sidecar's acknowledgements.
+	 *
+	 * @param int[] $ids Row ids.
+	 * @return array<int, object> Keyed by id; ids not found (already handled) are absent.
+	 */
+	public function by_ids( $ids ) {
+		global $wpdb;
+		$ids = array_values( array_unique( array_map( 'intval', $ids ) ) );
+		if ( array() === $ids ) {
+			return array();
+		}
+		$found = $wpdb->get_results( $wpdb->prepare( 'SELECT * FROM ' . self::table() . ' WHERE id IN (' . implode( ', ', array_fill( 0, count( $ids ), '%d' ) ) . ')', $ids ) ); // phpcs:ignore WordPress.DB
+		$rows  = array();
+		foreach ( (array) $found as $row ) {
+			$rows[ (int) $row->id ] = $row;
+		}
+		return $rows;
 	}
 
 	/**
@@ -76,11 +112,37 @@ class Whieda_Outbox {
 	}
 
 	/**
+	 * Calls handed to the sidecar: WP-Cron's replay leaves them to it for $seconds.
+	 *
+	 * @param int[] $ids     Row ids.
+	 * @param int   $seconds Lease.
+	 */
+	public function lease( $ids, $seconds ) {
+		global $wpdb;
+		$ids = array_map( 'intval', $ids );
+		if ( array() === $ids ) {
+			return;
+		}
+		$wpdb->query( $wpdb->prepare( 'UPDATE ' . self::table() . ' SET next_attempt_at = %s WHERE id IN (' . implode( ', ', array_fill( 0, count( $ids ), '%d' ) ) . ')', array_merge( array( gmdate( 'Y-m-d H:i:s', time() + $seconds ) ), $ids ) ) ); // phpcs:ignore WordPress.DB
+	}
+
+	/**
 	 * @param int $id Row id.
 	 */
 	public function delete( $id ) {
 		global $wpdb;
 		$wpdb->delete( self::table(), array( 'id' => (int) $id ), array( '%d' ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
+	}
+
+	/**
+	 * @param int[] $ids Row ids.
+	 */
+	public function delete_many( $ids ) {
+		global $wpdb;
+		$ids = array_map( 'intval', $ids );
+		if ( array() !== $ids ) {
+			$wpdb->query( $wpdb->prepare( 'DELETE FROM ' . self::table() . ' WHERE id IN (' . implode( ', ', array_fill( 0, count( $ids ), '%d' ) ) . ')', $ids ) ); // phpcs:ignore WordPress.DB
+		}
 	}
 
 	/**
@@ -111,11 +173,7 @@ class Whieda_Outbox {
 	 */
 	public function requeue_failed() {
 		global $wpdb;
-		$count = (int) $wpdb->query( $wpdb->prepare( 'UPDATE ' . self::table() . ' SET status = %s, next_attempt_at = %s WHERE status = %s', self::PENDING, gmdate( 'Y-m-d H:i:s' ), self::FAILED ) ); // phpcs:ignore WordPress.DB
-		if ( $count > 0 ) {
-			$this->set_backlog( true );
-		}
-		return $count;
+		return (int) $wpdb->query( $wpdb->prepare( 'UPDATE ' . self::table() . ' SET status = %s, next_attempt_at = %s WHERE status = %s', self::PENDING, gmdate( 'Y-m-d H:i:s' ), self::FAILED ) ); // phpcs:ignore WordPress.DB
 	}
 
 	/**
@@ -147,15 +205,10 @@ class Whieda_Outbox {
 		return $wpdb->get_results( $wpdb->prepare( 'SELECT id, event_id, hook, status, attempts, last_error, updated_at FROM ' . self::table() . " WHERE last_error <> '' ORDER BY updated_at DESC, id DESC LIMIT %d", $limit ) ); // phpcs:ignore WordPress.DB
 	}
 
-	public function has_backlog() {
-		return (bool) get_option( self::BACKLOG_OPTION );
-	}
-
-	/** Re-reads the backlog flag from the table (after a replay). */
-	public function refresh_backlog() {
+	/** Whether calls wait for the sidecar (a new call must queue behind them). */
+	public function has_pending() {
 		global $wpdb;
-		$pending = (int) $wpdb->get_var( $wpdb->prepare( 'SELECT COUNT(*) FROM ' . self::table() . ' WHERE status = %s', self::PENDING ) ); // phpcs:ignore WordPress.DB
-		$this->set_backlog( $pending > 0 );
+		return null !== $wpdb->get_var( $wpdb->prepare( 'SELECT id FROM ' . self::table() . ' WHERE status = %s LIMIT 1', self::PENDING ) ); // phpcs:ignore WordPress.DB
 	}
 
 	/**
@@ -163,9 +216,9 @@ class Whieda_Outbox {
 	 *
 	 * @return bool Whether this process holds the lock.
 	 */
-	public function lock() {
+	public function lock( $wait_sec = 0 ) {
 		global $wpdb;
-		return '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 0)', self::lock_name() ) ); // phpcs:ignore WordPress.DB
+		return '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, %d)', self::lock_name(), $wait_sec ) ); // phpcs:ignore WordPress.DB
 	}
 
 	public function unlock() {
@@ -193,11 +246,5 @@ class Whieda_Outbox {
 			array( '%s', '%d', '%s', '%s', '%s' ),
 			array( '%d' )
 		);
-	}
-
-	private function set_backlog( $on ) {
-		if ( $this->has_backlog() !== $on ) {
-			update_option( self::BACKLOG_OPTION, $on ? 1 : 0, true );
-		}
 	}
 }

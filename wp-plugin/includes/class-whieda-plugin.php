@@ -83,10 +83,11 @@ final class Whieda_Plugin {
 		add_action( 'init', array( $this, 'load_textdomain' ) );
 		add_action( 'plugins_loaded', array( 'Whieda_Schema', 'maybe_upgrade' ) );
 
-		// The bridge: inbound hooks of the contract go to the sidecar; its emits come back as do_action.
+		// The bridge: inbound hooks of the contract go to the outbox, which the sidecar pulls; its emits come back as do_action.
 		$this->forwarder->subscribe();
 		add_action( 'shutdown', array( $this->forwarder, 'flush' ), 100 );
 		add_action( 'rest_api_init', array( new Whieda_Emit_Route( $this->config, $this->contract, $this->emitter ), 'register' ) );
+		add_action( 'rest_api_init', array( new Whieda_Outbox_Route( $this->config, $this->outbox, $this->forwarder, $this->breaker, $this->emitter ), 'register' ) );
 
 		// The live room: what the sidecar needs resolved (webinar, contacts), room state and the room page's reports.
 		( new Whieda_Resolver() )->register();

@@ -64,6 +64,27 @@ class Whieda_Sidecar_Client {
 	}
 
 	/**
+	 * Tells the sidecar that calls wait in the outbox: one UDP datagram to the port of its HTTP
+	 * address, sent without waiting. Nothing rides on it (the sidecar then pulls through a signed
+	 * route), so a datagram lost or a sidecar away costs nothing: its periodic pull and WP-Cron's
+	 * replay still come.
+	 */
+	public function wake() {
+		$parts = wp_parse_url( $this->config->sidecar_url() );
+		if ( ! is_array( $parts ) || empty( $parts['host'] ) ) {
+			return;
+		}
+		$port   = isset( $parts['port'] ) ? (int) $parts['port'] : ( 'https' === ( $parts['scheme'] ?? '' ) ? 443 : 80 );
+		$socket = @stream_socket_client( 'udp://' . $parts['host'] . ':' . $port, $errno, $errstr, 0 ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		if ( false === $socket ) {
+			return;
+		}
+		stream_set_blocking( $socket, false );
+		@fwrite( $socket, 'whieda-outbox' ); // phpcs:ignore WordPress.PHP.NoSilencedErrors, WordPress.WP.AlternativeFunctions
+		fclose( $socket ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+	}
+
+	/**
 	 * Posts a JSON body to one of the sidecar's own routes (a relayed fast path call) and returns its answer.
 	 *
 	 * @param string $path Path under the sidecar URL.

@@ -8,8 +8,10 @@
  * - POST /?whieda_probe=fire with header X-Whieda-Probe: WHIEDA_PROBE_TOKEN and a JSON
  *   body {"hook": "...", "args": [...]} fires do_action(hook, ...args) in that request.
  * - For the benchmark: the option whieda_test_probe_paused stops the recording, and
- *   ?whieda_probe=fire&worker_log=1 appends the request's whole PHP time (shutdown work
- *   included) to whieda-bench-worker.log in the system's temp folder.
+ *   ?whieda_probe=fire&worker_log=1 appends the request's hook, number of calls, whole PHP
+ *   time (shutdown work included) and the time of the shutdown work at priority 100 (the plugin's) to whieda-bench-worker.log in the system's temp folder; with the option
+ *   whieda_test_outbox_log set, every request to the plugin's outbox route (the sidecar's pull)
+ *   appends its whole PHP time to whieda-bench-outbox.log there.
  *
  * @package Whieda_Tests
  */
@@ -59,6 +61,23 @@ add_action(
 );
 
 add_action(
+	'rest_api_init',
+	function () {
+		$uri = isset( $_SERVER['REQUEST_URI'] ) ? (string) $_SERVER['REQUEST_URI'] : '';
+		if ( false !== strpos( $uri, 'whieda/v1/outbox' ) && get_option( 'whieda_test_outbox_log' ) ) {
+			add_action(
+				'shutdown',
+				function () {
+					$ms = ( microtime( true ) - $_SERVER['REQUEST_TIME_FLOAT'] ) * 1000;
+					file_put_contents( sys_get_temp_dir() . '/whieda-bench-outbox.log', round( $ms, 3 ) . "\n", FILE_APPEND );
+				},
+				PHP_INT_MAX
+			);
+		}
+	}
+);
+
+add_action(
 	'init',
 	function () {
 		if ( ! isset( $_GET['whieda_probe'] ) || 'fire' !== $_GET['whieda_probe'] ) { // phpcs:ignore WordPress.Security.NonceVerification
@@ -70,20 +89,45 @@ add_action(
 		}
 		$body = json_decode( (string) file_get_contents( 'php://input' ), true );
 		if ( ! is_array( $body ) || ! isset( $body['hook'], $body['args'] ) || ! is_array( $body['args'] ) ) {
-			wp_send_json( array( 'error' => 'body must be {"hook", "args"}' ), 400 );
+			wp_send_json( array( 'error' => 'body must be {"hook", "args"[, "more": [{"hook", "args"}, ...]]}' ), 400 );
 		}
+		// A page that fires several hooks: "more" lists the calls after the first, in order.
+		$calls = array_merge( array( $body ), isset( $body['more'] ) && is_array( $body['more'] ) ? $body['more'] : array() );
 		if ( isset( $_GET['worker_log'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification
+			$label = (string) $body['hook'] . ':' . count( $calls );
+			$flush = array( 0.0, 0.0 ); // Around the plugin's own shutdown work (its flush runs at priority 100).
 			add_action(
 				'shutdown',
-				function () {
+				function () use ( &$flush ) {
+					// Every measured page hands its response over here, as a forwarding page does: so both
+					// kinds include that transfer, and the plugin's share below is its own work alone.
+					if ( function_exists( 'fastcgi_finish_request' ) ) {
+						fastcgi_finish_request();
+					}
+					$flush[0] = microtime( true );
+				},
+				99
+			);
+			add_action(
+				'shutdown',
+				function () use ( &$flush ) {
+					$flush[1] = microtime( true );
+				},
+				101
+			);
+			add_action(
+				'shutdown',
+				function () use ( $label, &$flush ) {
 					$ms = ( microtime( true ) - $_SERVER['REQUEST_TIME_FLOAT'] ) * 1000;
-					file_put_contents( sys_get_temp_dir() . '/whieda-bench-worker.log', round( $ms, 3 ) . "\n", FILE_APPEND );
+					file_put_contents( sys_get_temp_dir() . '/whieda-bench-worker.log', $label . ' ' . round( $ms, 3 ) . ' ' . round( ( $flush[1] - $flush[0] ) * 1000, 3 ) . "\n", FILE_APPEND );
 				},
 				PHP_INT_MAX
 			);
 		}
 		$started = microtime( true );
-		do_action_ref_array( (string) $body['hook'], $body['args'] );
+		foreach ( $calls as $call ) {
+			do_action_ref_array( (string) $call['hook'], (array) $call['args'] );
+		}
 		wp_send_json( array( 'fired' => $body['hook'], 'do_action_ms' => ( microtime( true ) - $started ) * 1000 ) );
 	},
 	1

@@ -9,6 +9,8 @@
 
 	var L = window.whiedaAutowebinarL10n || {};
 	var SLACK_SEC = 2; // how far ahead of the wall clock the video may drift before it is pulled back
+	var TICK_MS = 1000; // how often the player looks whether a heartbeat or a milestone is due
+	var MILESTONES = [ 25, 50, 75 ]; // percent of the recording; its end is reported by the ended event
 
 	function text( key, fallback ) {
 		return L[ key ] || fallback;
@@ -54,6 +56,8 @@
 		this.joined = false;
 		this.stopped = false;
 		this.completed = false;
+		this.lastBeat = 0;
+		this.milestone = 0; // index in MILESTONES of the next one to report
 		this.bind();
 	}
 
@@ -108,6 +112,12 @@
 				}
 			}, renewSec * 1000 );
 		}
+		// A phone may discard a hidden tab without a pagehide: the position goes when the page is hidden.
+		document.addEventListener( 'visibilitychange', function () {
+			if ( document.visibilityState === 'hidden' && self.timer ) {
+				self.heartbeat();
+			}
+		} );
 		if ( video.error ) {
 			this.stop( text( 'noVideo', 'The video cannot be loaded.' ) );
 		}
@@ -193,7 +203,25 @@
 		}
 		this.overlay.hidden = true;
 		this.play();
-		this.timer = window.setInterval( function () { self.heartbeat(); }, this.heartbeatMs );
+		this.lastBeat = Date.now();
+		this.timer = window.setInterval( function () { self.tick(); }, TICK_MS );
+	};
+
+	/**
+	 * Every second: a heartbeat when one is due, or at once when the position reaches the next
+	 * progress milestone (25, 50, 75 %), so the milestone is recorded as it is reached, not up to a
+	 * heartbeat later. Between them the player sends nothing: the position is only needed to resume.
+	 */
+	Player.prototype.tick = function () {
+		var position = this.position();
+		var milestone = false;
+		while ( this.duration && this.milestone < MILESTONES.length && position * 100 >= MILESTONES[ this.milestone ] * this.duration ) {
+			++this.milestone;
+			milestone = true;
+		}
+		if ( milestone || Date.now() - this.lastBeat >= this.heartbeatMs ) {
+			this.heartbeat();
+		}
 	};
 
 	/** Puts the video where the server says, once its metadata allows seeking. */
@@ -249,6 +277,7 @@
 		if ( this.stopped || ( this.video.paused && ! this.video.ended ) ) {
 			return;
 		}
+		this.lastBeat = Date.now();
 		// After the end, the recording's declared length stands for the position until the server agrees.
 		var position = this.video.ended ? this.duration : this.position();
 		this.send( 'progress', { position: position } ).then( function ( answer ) {
@@ -265,6 +294,7 @@
 			self.completed = !! answer.body.completed;
 			if ( self.video.ended && self.completed ) {
 				window.clearInterval( self.timer );
+				self.timer = null;
 			}
 		}, function () {
 			self.say( text( 'offline', 'Offline.' ) );
