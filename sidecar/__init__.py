@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: Config | None = None) -> Flask:
-    from . import bridge, logs, ops, rooms, viewer
+    from . import bot_web, bridge, logs, ops, rooms, viewer
     from .runtime import Runtime
 
     config = config or Config.from_env()
@@ -36,6 +36,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(ops.bp)
     app.register_blueprint(rooms.bp)
     app.register_blueprint(viewer.bp)
+    app.register_blueprint(bot_web.bp)
     return app
 
 
