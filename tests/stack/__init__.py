@@ -159,6 +159,7 @@ class Stack:
             "WHIEDA_WP_URL": self.site_url,
             "WHIEDA_WORKER_POLL_SEC": "0.1",
             "WHIEDA_WP_CACHE_SALT": self.cache_salt,
+            "WHIEDA_SITE_NAME": "Whieda — вебинары",  # the blog name wp-setup.php installs
         }
         if self.uses_fake_telegram:  # its team chat shows the new-lead notices, locally and in tests
             env["WHIEDA_TELEGRAM_TOKEN"] = FAKE_TELEGRAM_TOKEN

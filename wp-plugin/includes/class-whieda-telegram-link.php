@@ -113,6 +113,20 @@ class Whieda_Telegram_Link {
 	}
 
 	/**
+	 * The block for a logged-in lead whose chat the bridge does not know yet, else ''.
+	 *
+	 * @param int    $lead_id Lead (0: none, nothing offered).
+	 * @param string $why     The line on why, for this place.
+	 * @return string
+	 */
+	public static function offer( $lead_id, $why ) {
+		if ( ! $lead_id || self::lead_has_chat( $lead_id ) ) {
+			return '';
+		}
+		return self::block( self::connect_url( self::LEAD, $lead_id ), $why );
+	}
+
+	/**
 	 * The «Подключить Telegram» block (templates/telegram-connect.php), or '' when there is nothing to offer.
 	 *
 	 * @param string $url  connect_url().
@@ -123,9 +137,15 @@ class Whieda_Telegram_Link {
 		if ( '' === $url ) {
 			return '';
 		}
+		self::enqueue_style();
 		ob_start();
 		require WHIEDA_BRIDGE_DIR . '/templates/telegram-connect.php';
 		return (string) ob_get_clean();
+	}
+
+	/** The blocks' own small stylesheet (the pages' and the form's styles stay theirs). */
+	public static function enqueue_style() {
+		wp_enqueue_style( 'whieda-telegram', plugins_url( 'assets/css/whieda-telegram.css', WHIEDA_BRIDGE_FILE ), array(), WHIEDA_BRIDGE_VERSION );
 	}
 
 	/**
