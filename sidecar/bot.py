@@ -82,6 +82,8 @@ class Bot:
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         def start(ctx: Context, chat: str) -> None:
+            if self._flooding(ctx, update, chat, ""):
+                return
             telegram_links.resume(ctx.db, ctx.config, chat)
             self._reply(ctx, update, "bot_start_plain")
         self._apply(update, "start", start)
@@ -110,11 +112,7 @@ class Bot:
         if update.effective_chat.type != ChatType.PRIVATE:
             self._refuse(ctx, update, "bot_private_only", "a start payload outside a private chat", payload)
             return
-        starts = telegram_links.count_start(ctx.db, ctx.config, chat, ctx.now)
-        if starts > telegram_links.START_LIMIT:
-            # Answered once per window; the rest of a flood gets silence (and a log line).
-            self._refuse(ctx, update, "bot_start_flood" if starts == telegram_links.START_LIMIT + 1 else None,
-                         f"/start flood ({starts} in {telegram_links.START_WINDOW.seconds} s)", payload)
+        if self._flooding(ctx, update, chat, payload):
             return
         try:
             kind, subject, mac = signing.read_start_payload(self.config.secret, payload)
@@ -138,6 +136,15 @@ class Bot:
         self._reply(ctx, update, "bot_linked")
         if outcome.lead_id is not None:
             self.deliver_due(ctx, chat, outcome.lead_id, outcome.lead_name)
+
+    def _flooding(self, ctx: Context, update: Update, chat: str, payload: str) -> bool:
+        """Count this /start; past START_LIMIT in START_WINDOW it is refused (answered once, then silence)."""
+        starts = telegram_links.count_start(ctx.db, ctx.config, chat, ctx.now)
+        if starts <= telegram_links.START_LIMIT:
+            return False
+        self._refuse(ctx, update, "bot_start_flood" if starts == telegram_links.START_LIMIT + 1 else None,
+                     f"/start flood ({starts} in {telegram_links.START_WINDOW.seconds} s)", payload)
+        return True
 
     def deliver_due(self, ctx: Context, chat: str, lead_id: int, name: str) -> None:
         """What was due to a lead whose chat has just become known: the welcome now, its follow-up at its
