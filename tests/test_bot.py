@@ -199,12 +199,15 @@ def test_stop_unlinks_cancels_what_waits_and_nothing_is_sent_until_start_again(
     assert wait_reply(telegram, chat, LINKED)
     follow_up, = [j for j in jobs(stack, "telegram", f'"chat_id": "{chat}"') if "welcome_followup" in j["payload"]]
     assert follow_up["status"] == "pending"  # waits its ten minutes
+    has_chat = f"return Whieda_Telegram_Link::lead_has_chat( {lead['lead_id']} );"
+    assert stack.wp_eval(has_chat) is True  # the pages offer no «Подключить Telegram»
 
     telegram.send(chat, "/stop")
     assert wait_reply(telegram, chat, "больше ничего не пришлёт")
     assert links_row(stack, lead_id=lead["lead_id"])[0]["chat_id"] is None
     follow_up, = [j for j in jobs(stack, "telegram", f'"chat_id": "{chat}"') if "welcome_followup" in j["payload"]]
     assert follow_up["status"] == "cancelled" and "/stop" in follow_up["last_error"]
+    assert stack.wp_eval(has_chat) is False  # Core still has the chat, but the pages offer Start again
 
     # Nothing more: not from the bridge's link, and not from Core's own copy of the chat either.
     before = len(telegram.delivered(chat))

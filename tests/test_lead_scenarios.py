@@ -142,6 +142,7 @@ def test_a_web_form_lead_gets_the_team_notice_the_welcome_and_a_follow_up_ten_mi
     assert f"Telegram: @{username}" in lines and "Откуда: форма заявки на сайте" in lines
     assert "web_form" not in notice
     assert f'<a href="{stack.site_url}/wp-admin/post.php?post={int(lead_id)}&amp;action=edit">Открыть заявку №{int(lead_id)}</a>' in notice
+    assert "Бот в Telegram: подключён" in lines  # Core knows this person's chat
     welcome, = telegram.wait_delivered(chat, 1)
     assert welcome.startswith("Анна &quot;Тест&quot; &amp; Co, здравствуйте!")
 

@@ -3,8 +3,8 @@
 - ``core_lead_created`` of a lead-form submission: the form's link key (``whieda_link`` in the payload)
   is tied to the lead (``sidecar.telegram_links``), so a Start pressed before or after Core created the
   lead reaches the same lead.
-- ``client_webinar_registered``: a confirmation to the lead's chat — the webinar, its start in the site's
-  time zone, the room's link — once per (lead, webinar).
+- ``client_webinar_registered`` of a live webinar: a confirmation to the lead's chat — the webinar, its
+  start in the site's time zone, the room's link — once per (lead, webinar).
 - a webinar's start moved (``webinar_schedule_changed``): a note with the new time to every registered
   lead not yet classified whose chat is known, once per (lead, webinar, new start). The reminders replan
   themselves (``reminders.py``).
@@ -28,6 +28,8 @@ def on_lead_created(ctx: Context, call: Call) -> None:
 
 def confirm(ctx: Context, call: Call) -> None:
     payload = call.named["payload"]
+    if payload["webinar_type"] != "live":
+        return  # a recording has no start and no room to come to
     webinar_id, lead_id = int(payload["webinar_id"]), int(payload["lead_id"])
     webinar = call.resolved.get("webinar") or {}
     lead = (call.resolved.get("contacts") or {}).get("lead") or {}
@@ -57,6 +59,6 @@ def on_schedule_changed(ctx: Context, call: Call) -> None:
 def _values(webinar: dict, webinar_id: int, lead_id: int, lead: dict) -> dict:
     starts = webinar.get("starts_at")
     when = local_label(from_contract(starts), webinar.get("timezone") or "UTC") if starts is not None \
-        else "время пока не назначено"
+        else "дата пока не назначена, она появится в расписании на сайте"
     return {"lead_name": lead.get("name") or f"№{lead_id}", "webinar_title": webinar.get("title") or f"№{webinar_id}",
             "webinar_time": when, "room_url": webinar.get("room_url") or webinar.get("url") or ""}

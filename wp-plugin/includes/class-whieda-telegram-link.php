@@ -102,14 +102,24 @@ class Whieda_Telegram_Link {
 	}
 
 	/**
-	 * Whether the lead's chat is known to the bridge (its bot's link, or Core's through whieda_lead_contacts).
+	 * Whether the bridge may write to the lead: a chat is known (its bot's link, or Core's through
+	 * whieda_lead_contacts) and has not said /stop.
 	 *
 	 * @param int $lead_id Lead.
 	 * @return bool
 	 */
 	public static function lead_has_chat( $lead_id ) {
+		global $wpdb;
 		$contacts = ( new Whieda_Resolver() )->contacts( absint( $lead_id ), 0 );
-		return ! empty( $contacts['lead']['telegram_chat_id'] );
+		$chat     = isset( $contacts['lead']['telegram_chat_id'] ) ? (string) $contacts['lead']['telegram_chat_id'] : '';
+		if ( '' === $chat ) {
+			return false;
+		}
+		// A chat that said /stop (or blocked the bot) gets nothing until it presses Start again: offer it.
+		$suppress = $wpdb->suppress_errors( true );
+		$stopped  = $wpdb->get_var( $wpdb->prepare( "SELECT 1 FROM {$wpdb->prefix}whieda_telegram_chats WHERE chat_id = %s AND stopped_at IS NOT NULL", $chat ) ); // phpcs:ignore WordPress.DB
+		$wpdb->suppress_errors( $suppress );
+		return null === $stopped;
 	}
 
 	/**
