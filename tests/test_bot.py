@@ -268,6 +268,13 @@ def test_forged_expired_reused_and_flooded_starts_are_answered_and_link_nothing(
     # The site's relay refuses them too, with a page instead of a redirect.
     refused = requests.get(f"{stack.site_url}/whieda-api/v1/telegram/start/{forged}", allow_redirects=False, timeout=10)
     assert refused.status_code == 400 and "Ссылка устарела или повреждена" in refused.text
+    # Without the proxy (WHIEDA_PUBLIC_API_BASE empty) WordPress relays the same answers.
+    relayed = requests.get(f"{stack.site_url}/wp-json/whieda/v1/telegram/start/{genuine}", allow_redirects=False,
+                           timeout=10)
+    assert relayed.status_code == 302 and relayed.headers["Location"].endswith(f"/t.me/whieda_bot?start={genuine}")
+    relayed = requests.get(f"{stack.site_url}/wp-json/whieda/v1/telegram/start/{forged}", allow_redirects=False,
+                           timeout=10)
+    assert relayed.status_code == 400 and "Ссылка устарела или повреждена" in relayed.text
 
     # The genuine one links; used again by another chat it says so, and the lead stays where it was.
     owner, other = chat_id(), chat_id()
@@ -366,7 +373,7 @@ def test_two_instances_poll_one_at_a_time_and_no_update_is_handled_twice(stack, 
 
 
 def test_webhook_mode_sets_the_webhook_checks_its_secret_and_handles_updates(stack, sidecar, telegram):
-    url = f"{stack.sidecar_url}/v1/telegram/webhook"
+    url = f"{stack.site_url}/whieda-api/v1/telegram/webhook"  # under the site's fast-path proxy
     stack.restart_sidecar(WHIEDA_TELEGRAM_WEBHOOK_URL=url)
     try:
         wait_until(lambda: telegram.updates()["webhook"] == url, timeout=20, what="setWebhook")
