@@ -122,7 +122,7 @@ class Bot:
         first_use = self.rt.ledger.record(ctx.db, f"tg-start:{mac}", "telegram_start", mac, "telegram", ctx.now)
         outcome = telegram_links.link(ctx.db, ctx.config, kind, subject, chat, ctx.now) if first_use else None
         if outcome is None or outcome.outcome == "already":
-            if outcome is None and not self._linked_here(ctx, kind, subject, chat):
+            if outcome is None and not telegram_links.is_linked(ctx.db, ctx.config, kind, subject, chat):
                 self._refuse(ctx, update, "bot_link_used", "a start payload used before", payload)
                 return
             self._reply(ctx, update, "bot_already_linked")
@@ -149,18 +149,9 @@ class Bot:
     def deliver_due(self, ctx: Context, chat: str, lead_id: int, name: str) -> None:
         """What was due to a lead whose chat has just become known: the welcome now, its follow-up at its
         time (a lead of the web form), and the team's note that the lead linked."""
-        if self._from_web_form(ctx, lead_id):
+        if telegram_links.from_web_form(ctx.db, ctx.config, lead_id):
             welcome.send_due(ctx, chat, lead_id, name)
             lead_notice.note_linked(ctx, lead_id, name)
-
-    def _from_web_form(self, ctx: Context, lead_id: int) -> bool:
-        table = ctx.config.table("whieda_telegram_links")
-        return bool(rows(ctx.db, f"SELECT 1 FROM {table} WHERE lead_id = %s AND link_key IS NOT NULL", (lead_id,)))
-
-    def _linked_here(self, ctx: Context, kind: str, subject: str, chat: str) -> bool:
-        column, value = ("lead_id", int(subject)) if kind == signing.START_LEAD else ("link_key", subject)
-        table = ctx.config.table("whieda_telegram_links")
-        return bool(rows(ctx.db, f"SELECT 1 FROM {table} WHERE {column} = %s AND chat_id = %s", (value, chat)))
 
     def _refuse(self, ctx: Context, update: Update, template: str | None, reason: str, payload: str) -> None:
         log.warning("telegram start refused: %s", reason, extra={"fields": {
@@ -171,7 +162,7 @@ class Bot:
     def _reply(self, ctx: Context, update: Update, template: str) -> None:
         chat = str(update.effective_chat.id)
         queue_message(ctx, template, {"site_name": self.config.site_label}, chat_id=chat, scenario="bot",
-                      recipient=f"chat:{chat}", step=f"update-{update.update_id}", reply=True)
+                      recipient=f"chat:{chat}", step=update_event_id(self.config, update), reply=True)
 
     def _apply(self, update: Update, what: str, action) -> None:
         """Run ``action(ctx, chat)`` once for this update, in one transaction with its ledger record."""

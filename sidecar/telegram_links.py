@@ -60,9 +60,16 @@ def lead_chat(conn, config, lead_id: int, resolved_chat: str | None) -> str | No
     return chat
 
 
-def linked_chat(conn, config, lead_id: int) -> str | None:
-    found = rows(conn, f"SELECT chat_id FROM {_links(config)} WHERE lead_id = %s", (lead_id,))
-    return found[0]["chat_id"] if found else None
+def is_linked(conn, config, kind: str, subject: str, chat_id: str) -> bool:
+    """Whether the lead (``l``) or form submission (``f``) is linked to ``chat_id``."""
+    column, value = ("lead_id", int(subject)) if kind == "l" else ("link_key", subject)
+    return bool(rows(conn, f"SELECT 1 FROM {_links(config)} WHERE {column} = %s AND chat_id = %s", (value, chat_id)))
+
+
+def from_web_form(conn, config, lead_id: int) -> bool:
+    """Whether the lead came from the bridge's lead form (its link key was joined to it)."""
+    return bool(rows(conn, f"SELECT 1 FROM {_links(config)} WHERE lead_id = %s AND link_key IS NOT NULL",
+                     (lead_id,)))
 
 
 def join_lead(conn, config, link_key: str, lead_id: int, lead_name: str, now: datetime) -> Link:

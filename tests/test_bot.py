@@ -7,7 +7,6 @@ bot child polls the fake Bot API with getUpdates), and the fake playing the peop
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 import signal
@@ -21,7 +20,7 @@ import pytest
 import requests
 
 from sidecar import signing
-from tests.helpers import php_value, wait_until
+from tests.helpers import wait_until
 from tests.live import chat_id, jobs, move_job_clock, new_lead, new_webinar
 from tests.stack import TEST_TEAM_CHAT
 from tests.test_lead_scenarios import Visitor, telegram_user
@@ -82,10 +81,6 @@ def lead_link(stack, lead_id: int) -> str:
 def links_row(stack, **where) -> list[dict]:
     (column, value), = where.items()
     return stack.sql(f"SELECT * FROM {stack.table('whieda_telegram_links')} WHERE {column} = %s", (value,))
-
-
-def replies(telegram, chat: str) -> list[str]:
-    return telegram.delivered(chat)
 
 
 def wait_reply(telegram, chat: str, contains: str, timeout: float = 15) -> str:
