@@ -61,4 +61,4 @@ def _values(webinar: dict, webinar_id: int, lead_id: int, lead: dict) -> dict:
     when = local_label(from_contract(starts), webinar.get("timezone") or "UTC") if starts is not None \
         else "дата пока не назначена, она появится в расписании на сайте"
     return {"lead_name": lead.get("name") or f"№{lead_id}", "webinar_title": webinar.get("title") or f"№{webinar_id}",
-            "webinar_time": when, "room_url": webinar.get("room_url") or webinar.get("url") or ""}
+            "webinar_time": when, "room_url": webinar.get("url") or ""}  # a live webinar's url is its room

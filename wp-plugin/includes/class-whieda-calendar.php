@@ -53,15 +53,15 @@ class Whieda_Calendar {
 	}
 
 	/**
-	 * The two calendar links of a webinar with a start (see templates/calendar-links.php), or ''.
+	 * The two calendar links of a webinar with a start ahead (see templates/calendar-links.php), or ''.
 	 *
 	 * @param array $webinar Whieda_Webinar_View::get().
 	 * @return string
 	 */
 	public static function links( $webinar ) {
 		$secret = Whieda_Plugin::instance()->config->secret();
-		if ( ! $webinar || empty( $webinar['starts_at'] ) || '' === $secret ) {
-			return '';
+		if ( ! $webinar || empty( $webinar['starts_at'] ) || $webinar['starts_at'] <= time() || '' === $secret ) {
+			return ''; // Nothing to put in a calendar: no start, or it has passed.
 		}
 		$ics    = add_query_arg( 'sig', self::signature( $webinar['id'] ), rest_url( 'whieda/v1/calendar/' . $webinar['id'] ) );
 		$google = add_query_arg(
@@ -150,7 +150,7 @@ class Whieda_Calendar {
 	}
 
 	private static function room_url( $webinar_id ) {
-		return add_query_arg( 'webinar', absint( $webinar_id ), home_url( '/account/webinar_room/' ) );
+		return Whieda_Room_Page::url( $webinar_id ); // The site's room, filter whieda_room_url.
 	}
 
 	/**
