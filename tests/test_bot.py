@@ -387,3 +387,22 @@ def test_webhook_mode_sets_the_webhook_checks_its_secret_and_handles_updates(sta
     chat = chat_id()
     telegram.send(chat, "/help")
     assert wait_reply(telegram, chat, "/stop", timeout=20)
+
+
+def test_a_chat_the_site_resolves_wins_over_the_bots_link(stack, sidecar, telegram):
+    """whieda_lead_contacts (where Core has its own chats) wins; the bot's link is the default."""
+    lead = new_lead(stack, "Фильтр")
+    linked, cores = chat_id(), chat_id()
+    telegram.press_start(linked, start_payload(lead_link(stack, lead)))
+    assert wait_reply(telegram, linked, LINKED)
+    webinar = new_webinar(stack, "Чей чат", webinar_starts_at=str(int(time.time()) + 86400), webinar_type="live")
+    payload = {"lead_id": lead, "webinar_id": webinar, "webinar_type": "live", "registered_at": int(time.time()),
+               "source": "test"}
+    answer = sidecar.call("client_webinar_registered", [payload], resolved={
+        "webinar": {"title": "Чей чат", "starts_at": int(time.time()) + 86400, "timezone": "Europe/Moscow",
+                    "url": f"{stack.site_url}/account/webinar_room/?webinar={webinar}"},
+        "contacts": {"lead": {"id": lead, "name": "Фильтр", "telegram_chat_id": cores}}})
+    assert answer.status_code == 200, answer.text
+    assert wait_reply(telegram, cores, "вы записаны на вебинар «Чей чат»")
+    time.sleep(1)
+    assert not [t for t in telegram.delivered(linked) if "Чей чат" in t]
