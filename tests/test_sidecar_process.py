@@ -102,6 +102,8 @@ def test_without_a_bot_token_serve_runs_no_bot_and_says_so_once(stack, tmp_path)
     env = {**os.environ, **stack.sidecar_env(WHIEDA_TELEGRAM_TOKEN="", WHIEDA_LISTEN=f"127.0.0.1:{port}",
                                              WHIEDA_TABLE_PREFIX=prefix)}
     env.pop("WHIEDA_ENV_FILE", None)
+    for table in ("users", "usermeta"):  # the WordPress tables its migrations read
+        stack.sql(f"CREATE TABLE IF NOT EXISTS {prefix}{table} LIKE {stack.table(table)}")
     log = tmp_path / "serve.log"
     with open(log, "ab") as out:
         proc = subprocess.Popen([sys.executable, "-m", "sidecar", "serve"], env=env, stdout=out,
