@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: Config | None = None) -> Flask:
-    from . import bridge, logs, ops, rooms, viewer
+    from . import bot_web, bridge, logs, ops, rooms, viewer
     from .fastpath import ViewerProgress
     from .runtime import Runtime
 
@@ -37,6 +37,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(ops.bp)
     app.register_blueprint(rooms.bp)
     app.register_blueprint(viewer.bp)
+    app.register_blueprint(bot_web.bp)
     app.wsgi_app = ViewerProgress(app)  # the hottest request without Flask's per-request machinery
     return app
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m sidecar serve | worker | migrate | logs | jobs``."""
+"""Command line: ``python -m sidecar serve | worker | bot | migrate | logs | jobs``."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from .config import Config, ConfigError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sidecar", description="The Whieda Webinars sidecar.")
-    parser.add_argument("command", choices=["serve", "worker", "migrate", "logs", "jobs"],
-                        help="serve: web app and worker, supervised; worker: the background worker alone;"
+    parser.add_argument("command", choices=["serve", "worker", "bot", "migrate", "logs", "jobs"],
+                        help="serve: web app, worker and bot, supervised; worker: the background worker alone;"
+                             " bot: receive the Telegram bot's updates (one instance at a time polls);"
                              " migrate: create the bridge's tables and exit;"
                              " logs: render JSON log lines from stdin readably (e.g. journalctl -o cat -fu …);"
                              " jobs: list pending and failed jobs (messages, reminders, emits)")
@@ -50,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "worker":
             return run_worker(config)
+        if args.command == "bot":
+            from .bot import run_bot
+            from .runtime import Runtime
+            return run_bot(Runtime(config))
         return serve(config)
     except StartupError as exc:
         print(f"sidecar: {exc}", file=sys.stderr)

@@ -6,10 +6,13 @@ message that names it, so ``python -m sidecar serve`` can stop with that line.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class ConfigError(Exception):
@@ -60,6 +63,21 @@ class Config:
     telegram_team_chat_id: str = ""
     followup_delay_sec: int = 600
     reminder_offsets: tuple[int, ...] = (86400, 3600, 0)
+    # The bot that receives (sidecar.bot): deep links, webhook mode, how the site names itself there.
+    telegram_link_base: str = "https://t.me/"
+    telegram_webhook_url: str = ""
+    telegram_poll_timeout_sec: int = 10
+    site_name: str = ""
+
+    @property
+    def site_label(self) -> str:
+        """The site's name in the bot's answers: WHIEDA_SITE_NAME, else the host of WHIEDA_WP_URL."""
+        return self.site_name or (urlsplit(self.wp_url).hostname or self.wp_url)
+
+    @property
+    def telegram_webhook_secret(self) -> str:
+        """The ``secret_token`` Telegram sends back with each webhook call, derived from WHIEDA_SECRET."""
+        return hmac.new(self.secret.encode(), b"whieda-telegram-webhook", hashlib.sha256).hexdigest()[:48]
 
     @property
     def emit_url(self) -> str:
@@ -120,6 +138,10 @@ class Config:
             telegram_team_chat_id=_chat_id(env, "WHIEDA_TELEGRAM_TEAM_CHAT_ID"),
             followup_delay_sec=_int(env, "WHIEDA_FOLLOWUP_DELAY_SEC", 600, 0, 30 * 86400),
             reminder_offsets=_offsets(env, "WHIEDA_REMINDER_OFFSETS", (86400, 3600, 0)),
+            telegram_link_base=_url(env, "WHIEDA_TELEGRAM_LINK_BASE", "https://t.me/"),
+            telegram_webhook_url=_webhook_url(env),
+            telegram_poll_timeout_sec=_int(env, "WHIEDA_TELEGRAM_POLL_TIMEOUT_SEC", 10, 1, 50),
+            site_name=env.get("WHIEDA_SITE_NAME", "").strip()[:100],
         )
 
 
@@ -237,6 +259,15 @@ def _url(env: dict, name: str, default: str) -> str:
     value = _str(env, name, default)
     if not re.match(r"^https?://[^\s/]+", value):
         raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
+    return value
+
+
+def _webhook_url(env: dict) -> str:
+    """WHIEDA_TELEGRAM_WEBHOOK_URL: empty (long polling), or the https address Telegram posts updates to."""
+    value = env.get("WHIEDA_TELEGRAM_WEBHOOK_URL", "").strip()
+    if value and not re.match(r"^https?://[^\s/]+/\S*$", value):
+        raise ConfigError(f"WHIEDA_TELEGRAM_WEBHOOK_URL must be the URL of /v1/telegram/webhook on the site's"
+                          f" domain (e.g. https://example.com/whieda-api/v1/telegram/webhook), got {value!r}")
     return value
 
 

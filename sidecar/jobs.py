@@ -16,6 +16,7 @@ from .config import Config
 from .db import execute, rows
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+CANCELLED = "cancelled"  # never to run (its recipient withdrew); kept, like done jobs, for the retention
 
 
 class Retry(Exception):
@@ -119,6 +120,14 @@ class Jobs:
                 " claimed_by = NULL, updated_at = %s WHERE id = %s",
                 (FAILED, error[:2000], now, job_id))
 
+    def cancel(self, conn, job_ids: list[int], now: datetime, reason: str) -> int:
+        """Mark pending jobs cancelled, with the reason; returns how many."""
+        if not job_ids:
+            return 0
+        return execute(conn, f"UPDATE {self.table} SET status = %s, last_error = %s, claimed_by = NULL, updated_at = %s"
+                             f" WHERE status = %s AND id IN ({', '.join(['%s'] * len(job_ids))})",
+                       (CANCELLED, reason[:2000], now, PENDING, *job_ids))
+
     def release_stale(self, conn, now: datetime, lease: timedelta) -> int:
         """Give back claims older than ``lease`` (their worker died mid-job)."""
         return execute(conn,
@@ -128,8 +137,8 @@ class Jobs:
 
     def prune(self, conn, now: datetime, retention_days: int) -> int:
         """Forget finished jobs older than the retention (their dedup keys with them)."""
-        return execute(conn, f"DELETE FROM {self.table} WHERE status = %s AND updated_at < %s LIMIT 5000",
-                       (DONE, now - timedelta(days=retention_days)))
+        return execute(conn, f"DELETE FROM {self.table} WHERE status IN (%s, %s) AND updated_at < %s LIMIT 5000",
+                       (DONE, CANCELLED, now - timedelta(days=retention_days)))
 
     def drop_pending(self, conn, kind: str, dedup_prefix: str) -> int:
         """Remove the pending jobs of ``kind`` whose dedup key starts with ``dedup_prefix`` (plans that changed)."""

@@ -36,6 +36,18 @@ class Runtime:
         return Sender(self)
 
     @cached_property
+    def deep_links(self):
+        """The bot's deep links for the web app (sidecar.bot.DeepLinks)."""
+        from .bot import DeepLinks
+        return DeepLinks(self.config)
+
+    @cached_property
+    def webhook(self):
+        """The bot's handlers for updates Telegram posts to this web process (sidecar.bot.Webhook)."""
+        from .bot import Webhook
+        return Webhook(self)
+
+    @cached_property
     def cache(self) -> HashClient:
         """The memcached servers the site's object cache uses (WHIEDA_MEMCACHED)."""
         return HashClient(

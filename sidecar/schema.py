@@ -154,12 +154,41 @@ def _reports(t: Callable[[str], str]) -> list[str]:
     ]
 
 
+def _telegram_links(t: Callable[[str], str]) -> list[str]:
+    return [
+        # The bot's links (sidecar.telegram_links): which Telegram chat a lead (or a lead form's
+        # submission, by its link key, until Core's core_lead_created names the lead) gets messages in.
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_telegram_links")} (
+              id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+              link_key CHAR(24) NULL,
+              lead_id BIGINT UNSIGNED NULL,
+              lead_name VARCHAR(200) NOT NULL DEFAULT '',
+              chat_id VARCHAR(32) NULL,
+              linked_at DATETIME(6) NULL,
+              created_at DATETIME(6) NOT NULL,
+              PRIMARY KEY (id),
+              UNIQUE KEY link_key (link_key),
+              UNIQUE KEY lead_id (lead_id),
+              KEY chat_id (chat_id)
+            ) {TABLE_OPTIONS}""",
+        # Chats that said /stop (or blocked the bot) and the /start flood window of each chat.
+        f"""CREATE TABLE IF NOT EXISTS {t("whieda_telegram_chats")} (
+              chat_id VARCHAR(32) NOT NULL,
+              stopped_at DATETIME(6) NULL,
+              window_at DATETIME(6) NOT NULL,
+              starts INT UNSIGNED NOT NULL DEFAULT 0,
+              PRIMARY KEY (chat_id)
+            ) {TABLE_OPTIONS}""",
+    ]
+
+
 # (version, what it brings, the statements): append, never edit.
 MIGRATIONS: list[tuple[int, str, Callable[[Callable[[str], str]], list[str]]]] = [
     (1, "ledger, job queue, worker heartbeats", _foundation),
     (2, "room state, attendance, Telegram pacing", _live_contour),
     (3, "report figures: presence stretches, minutes, CTA shown / clicked, the recording's funnel, a job's webinar",
      _reports),
+    (4, "Telegram links and chats", _telegram_links),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -1,9 +1,10 @@
 """``python -m sidecar serve``: everything a site needs, in one supervised process tree.
 
-The supervisor prepares the database, then runs two children and restarts
-either if it dies: gunicorn (the web app) and the background worker. SIGTERM or
-SIGINT stops both gracefully; SIGHUP reloads gunicorn's workers and restarts
-the background worker (new code, new config file).
+The supervisor prepares the database, then runs its children and restarts any
+that dies: gunicorn (the web app), the background worker and, with a bot token,
+the bot (``sidecar.bot``: of all instances, one polls). SIGTERM or SIGINT stops
+them gracefully; SIGHUP reloads gunicorn's workers and restarts the background
+worker and the bot (new code, new config file).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def child_commands(config: Config) -> dict[str, list[str]]:
                 "--log-level", "warning",
                 "sidecar:create_app()"],
         "worker": [sys.executable, "-m", "sidecar", "worker"],
+        "bot": [sys.executable, "-m", "sidecar", "bot"],
     }
 
 
@@ -120,11 +122,12 @@ class Supervisor:
         log.info("reloading")
         if "web" in self.children:
             self.children["web"].send_signal(signal.SIGHUP)
-        worker = self.children.get("worker")
-        if worker is not None:
-            worker.terminate()
-            worker.wait(STOP_GRACE_SEC)
-            self.start("worker")
+        for name in ("worker", "bot"):
+            child = self.children.get(name)
+            if child is not None:
+                child.terminate()
+                child.wait(STOP_GRACE_SEC)
+                self.start(name)
 
     def _stop_children(self) -> None:
         for child in self.children.values():
@@ -141,10 +144,15 @@ class Supervisor:
 
 def serve(config: Config) -> int:
     prepare(config)
+    commands = child_commands(config)
+    if not config.telegram_token:  # said once here, rather than by a child restarted forever
+        del commands["bot"]
+        log.warning("WHIEDA_TELEGRAM_TOKEN is not set: the bot receives nothing and sends nothing;"
+                    " messages wait in the queue")
     # One folder for the children's metrics (prometheus_client's multiprocess mode), fresh each start.
     metrics_dir = tempfile.mkdtemp(prefix="whieda-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
-        return Supervisor(child_commands(config)).run()
+        return Supervisor(commands).run()
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)

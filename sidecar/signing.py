@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 
 TIMESTAMP_HEADER = "X-Whieda-Timestamp"
@@ -103,3 +104,57 @@ def read_token(secret: str, kind: str, token, now: float | None = None) -> dict:
     if expires <= (time.time() if now is None else now):
         raise BadToken("the token has expired; reload the page")
     return claims
+
+
+# Start payloads of the bot's deep links (https://t.me/<bot>?start=<payload>), minted by the plugin
+# (Whieda_Telegram_Link::start_token() in PHP). Telegram allows 64 characters of A-Z a-z 0-9 _ -, so
+# these are compact rather than JSON: "<kind>_<subject>_<expiry base36>_<MAC>", the MAC the first 22
+# base64url characters (132 bits) of the HMAC-SHA256 of "whieda-tg-start:" + everything before it.
+# Kinds: "f" — a lead-form submission not yet a lead (subject: the 24-hex link key the form put in
+# core_ingest_event's payload as whieda_link); "l" — a known lead (subject: its id, base36).
+
+START_FORM, START_LEAD = "f", "l"
+START_MAC_CHARS = 22
+MAX_START_PAYLOAD = 64
+_START_SUBJECT = {START_FORM: re.compile(r"^[0-9a-f]{24}$"), START_LEAD: re.compile(r"^[0-9a-z]{1,12}$")}
+_START_SHAPE = re.compile(r"^([a-z])_([0-9a-z]{1,24})_([0-9a-z]{1,8})_([A-Za-z0-9_-]{22})$")
+
+
+def _start_mac(secret: str, body: str) -> str:
+    digest = hmac.new(secret.encode(), f"whieda-tg-start:{body}".encode(), hashlib.sha256).digest()
+    return _b64encode(digest)[:START_MAC_CHARS]
+
+
+def mint_start_payload(secret: str, kind: str, subject: str, expires: int) -> str:
+    """A deep link's start payload (≤ 64 characters); ``subject`` as :func:`read_start_payload` returns it."""
+    if kind == START_LEAD:
+        subject = _base36(int(subject))
+    body = f"{kind}_{subject}_{_base36(expires)}"
+    return f"{body}_{_start_mac(secret, body)}"
+
+
+def read_start_payload(secret: str, payload: str, now: float | None = None) -> tuple[str, str, str]:
+    """(kind, subject, mac) of a genuine, unexpired start payload; :class:`BadToken` says why not.
+
+    The subject is the link key for ``f``, the lead id (decimal) for ``l``; the MAC names this one
+    payload (the bot keeps it to refuse a reuse).
+    """
+    match = _START_SHAPE.match(payload or "") if len(payload or "") <= MAX_START_PAYLOAD else None
+    if not match or match.group(1) not in _START_SUBJECT or not _START_SUBJECT[match.group(1)].match(match.group(2)):
+        raise BadToken("malformed start payload")
+    kind, subject, expiry, mac = match.groups()
+    if not hmac.compare_digest(_start_mac(secret, payload[: -START_MAC_CHARS - 1]), mac):
+        raise BadToken("the start payload's signature does not match")
+    if int(expiry, 36) <= (time.time() if now is None else now):
+        raise BadToken("the start payload has expired")
+    return kind, (str(int(subject, 36)) if kind == START_LEAD else subject), mac
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if not number:
+            return text

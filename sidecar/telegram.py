@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import time
 from datetime import datetime, timedelta
@@ -27,8 +28,9 @@ from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, N
                             TelegramError, TimedOut)
 from telegram.request import HTTPXRequest
 
+from . import telegram_links
 from .db import execute, rows
-from .jobs import Fail, Job, Postpone, Retry
+from .jobs import PENDING, Fail, Job, Postpone, Retry
 from .times import utcnow
 
 if TYPE_CHECKING:
@@ -50,16 +52,30 @@ def dedup_key(scenario: str, recipient: str, webinar_id, step: str) -> str:
 
 
 def queue_message(ctx: "Context", template: str, values: dict, *, chat_id, scenario: str, recipient: str,
-                  step: str, webinar_id=None, run_at: datetime | None = None) -> bool:
+                  step: str, webinar_id=None, run_at: datetime | None = None, reply: bool = False) -> bool:
     """Queue ``template`` rendered with ``values`` for ``chat_id``, in the handler's transaction.
 
     ``recipient`` names who it is for (``lead:7``, ``user:3``), so a changed chat id is still the
     same recipient. False if this (scenario, recipient, webinar, step) was already queued.
+    A ``reply`` answers what the person just sent the bot, so it goes out even to a chat that said /stop
+    (the answer to /stop itself); nothing else is sent to such a chat.
     """
     text = ctx.runtime.templates.render(template, **values)
     payload = {"chat_id": str(chat_id), "text": text, "parse_mode": "HTML", "scenario": scenario,
                "template": template, "webinar_id": webinar_id}
+    if reply:
+        payload["reply"] = True
     return ctx.enqueue(KIND, payload, run_at, dedup_key(scenario, recipient, webinar_id, step)) is not None
+
+
+def cancel_to_chat(conn, rt: "Runtime", chat_id: str, now: datetime, reason: str) -> int:
+    """Cancel every pending message to ``chat_id`` except replies (the person stopped the bot)."""
+    marker = f'%"chat_id": {json.dumps(str(chat_id))}%'
+    pending = rows(conn, f"SELECT id, payload FROM {rt.jobs.table} WHERE kind = %s AND status = %s"
+                         " AND payload LIKE %s FOR UPDATE", (KIND, PENDING, marker))
+    ids = [r["id"] for r in pending
+           if (p := json.loads(r["payload"])).get("chat_id") == str(chat_id) and not p.get("reply")]
+    return rt.jobs.cancel(conn, ids, now, reason)
 
 
 # ---- sending ------------------------------------------------------------------------------------------
@@ -102,6 +118,8 @@ def send_message(job: Job, rt: "Runtime") -> None:
     if sender.bot is None:
         raise Retry("WHIEDA_TELEGRAM_TOKEN is not set: the message waits for a bot token", NO_TOKEN_RETRY_SEC)
     chat_id = job.payload["chat_id"]
+    if not job.payload.get("reply") and rt.db.run(lambda conn: telegram_links.is_stopped(conn, rt.config, chat_id)):
+        raise Fail(f"cancelled: chat {chat_id} stopped the bot (/stop or blocked it); it gets nothing until it presses Start again")
     now = utcnow()
     slot, busy_until = rt.db.run(lambda conn: reserve(conn, rt.config, chat_id, now))
     if slot is None:
@@ -120,7 +138,9 @@ def send_message(job: Job, rt: "Runtime") -> None:
         rt.db.run(lambda conn: hold(conn, rt.config, chat_id, utcnow() + timedelta(seconds=seconds)))
         raise Retry(f"Telegram asked to wait {seconds:g} s (429): {exc}", seconds) from None
     except Forbidden as exc:
-        raise Fail(f"Telegram refused the message (403): {exc}") from None
+        rt.db.run(lambda conn: forget_chat(conn, rt, chat_id, f"chat {chat_id} blocked the bot (403)"))
+        raise Fail(f"Telegram refused the message (403): {exc}; the chat is unlinked and its pending messages"
+                   " cancelled") from None
     except BadRequest as exc:
         raise Fail(f"Telegram refused the message (400): {exc}") from None
     except TimedOut as exc:
@@ -134,6 +154,16 @@ def send_message(job: Job, rt: "Runtime") -> None:
         raise Retry(f"Telegram error: {exc}") from None
     log.info("telegram message sent", extra={"fields": {
         "job_id": job.id, "chat_id": chat_id, "message_id": message_id, "scenario": job.payload.get("scenario")}})
+
+
+def forget_chat(conn, rt: "Runtime", chat_id: str, why: str) -> list[int]:
+    """Unlink ``chat_id`` everywhere and cancel what waits for it (/stop, or Telegram's 403)."""
+    now = utcnow()
+    leads = telegram_links.unlink_chat(conn, rt.config, chat_id, now)
+    cancelled = cancel_to_chat(conn, rt, chat_id, now, f"cancelled: {why}")
+    log.info("telegram chat unlinked", extra={"fields": {
+        "chat_id": chat_id, "leads": leads, "cancelled": cancelled, "why": why}})
+    return leads
 
 
 def _seconds(retry_after) -> float:

@@ -37,6 +37,23 @@ class FakeTelegram:
         return wait_until(lambda: len(self.delivered(chat_id)) >= count and self.delivered(chat_id), timeout,
                           what=f"{count} message(s) to chat {chat_id}")
 
+    def press_start(self, chat_id: str, payload: str = "") -> dict:
+        """A person presses Start on the bot's deep link (``/start <payload>``); returns the update."""
+        answer = requests.post(f"{self.url}/control/press_start", json={"chat_id": chat_id, "payload": payload},
+                               timeout=5)
+        answer.raise_for_status()
+        return answer.json()
+
+    def send(self, chat_id: str, text: str = "", update: dict | None = None) -> dict:
+        """A person writes ``text`` to the bot (or any other ``update`` arrives); returns the update."""
+        body = {"update": update} if update else {"chat_id": chat_id, "text": text}
+        answer = requests.post(f"{self.url}/control/send", json=body, timeout=5)
+        answer.raise_for_status()
+        return answer.json()
+
+    def updates(self) -> dict:
+        return requests.get(f"{self.url}/control/updates", timeout=5).json()
+
 
 def chat_id() -> str:
     """A chat id no other test uses."""

@@ -142,6 +142,7 @@ def test_a_web_form_lead_gets_the_team_notice_the_welcome_and_a_follow_up_ten_mi
     assert f"Telegram: @{username}" in lines and "Откуда: форма заявки на сайте" in lines
     assert "web_form" not in notice
     assert f'<a href="{stack.site_url}/wp-admin/post.php?post={int(lead_id)}&amp;action=edit">Открыть заявку №{int(lead_id)}</a>' in notice
+    assert "Бот в Telegram: подключён" in lines  # Core knows this person's chat
     welcome, = telegram.wait_delivered(chat, 1)
     assert welcome.startswith("Анна &quot;Тест&quot; &amp; Co, здравствуйте!")
 
@@ -435,11 +436,13 @@ def test_no_reminder_for_a_moment_already_past_and_the_due_ones_arrive(stack, si
     register(stack, lead, webinar)
     assert wait_until(lambda: reminders(stack, lead), what="the reminders") == {3600: utc(starts - 3600), 0: utc(starts)}
 
+    confirmation, = telegram.wait_delivered(chat, 1)  # the registration's confirmation (test_bot.py)
+    assert confirmation.startswith("Глеб, вы записаны на вебинар «Скоро вебинар».")
     move_job_clock(stack, "reminder", f'"lead_id": {lead}, "offset": 3600')  # an hour before
-    text, = telegram.wait_delivered(chat, 1)
+    _, text = telegram.wait_delivered(chat, 2)
     assert text.startswith("Глеб, вебинар «Скоро вебинар» начнётся через 1 час.")
     move_job_clock(stack, "reminder", f'"lead_id": {lead}, "offset": 0,')  # the start
-    _, text = telegram.wait_delivered(chat, 2)
+    *_, text = telegram.wait_delivered(chat, 3)
     assert "начинается прямо сейчас" in text
     assert reminders(stack, lead, "done").keys() == {3600, 0}
 

@@ -77,7 +77,8 @@ def test_the_mvp_happy_path(stack, sidecar, probe, telegram):
     routes = wait_until(lambda: len(probe.fired("post_webinar_route", mark)) == 2
                         and probe.fired("post_webinar_route", mark), what="the absent lead's route")
     assert [(a[0]["lead_id"], a[0]["route"]) for a in routes] == [(lead, "attended"), (absent, "not_attended")]
-    follow_up, offer = telegram.wait_delivered(absent_chat, 2)
+    confirmation, follow_up, offer = telegram.wait_delivered(absent_chat, 3)
+    assert confirmation.startswith("Борис Петров, вы записаны на вебинар «Как начать своё дело».")
     assert "жаль, что вы не смогли прийти" in follow_up
     assert f'<a href="{RECORDING}">' in offer
     notices = telegram.wait_delivered(partner_chat, 2)
@@ -96,7 +97,7 @@ def test_the_mvp_happy_path(stack, sidecar, probe, telegram):
     assert len(probe.fired("post_webinar_route", mark)) == 2
     assert len(telegram.delivered(partner_chat)) == 2
     assert len(telegram.delivered(lead_chat)) == 1
-    assert len(telegram.delivered(absent_chat)) == 2
+    assert len(telegram.delivered(absent_chat)) == 3
 
 
 def test_the_partner_is_told_of_a_recording_offer_only_when_one_was_sent(stack, sidecar, probe, telegram):
@@ -117,6 +118,7 @@ def test_the_partner_is_told_of_a_recording_offer_only_when_one_was_sent(stack, 
     for notice in notices:
         assert "не был на вебинаре" in notice and "запись" not in notice, notice
     lead_chat, _ = cases["без ссылки"]
-    follow_up, = telegram.wait_delivered(lead_chat, 1)
+    confirmation, follow_up = telegram.wait_delivered(lead_chat, 2)  # the registration's, then the route's
+    assert "вы записаны" in confirmation
     time.sleep(1)
-    assert telegram.delivered(lead_chat) == [follow_up]  # no recording offer: the webinar has no recording
+    assert telegram.delivered(lead_chat) == [confirmation, follow_up]  # no recording offer: the webinar has none

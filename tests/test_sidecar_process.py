@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -78,18 +79,45 @@ def children(pid: int) -> dict[str, int]:
         except (OSError, IndexError):
             continue
         if int(fields[1]) == pid:
-            found["web" if "gunicorn" in cmdline else "worker"] = int(stat.parent.name)
+            found["web" if "gunicorn" in cmdline else "bot" if cmdline.endswith("sidecar bot ") else "worker"] = \
+                int(stat.parent.name)
     return found
 
 
 def test_the_supervisor_restarts_a_child_that_dies(stack, sidecar):
     before = children(stack.pid("sidecar"))
-    assert set(before) == {"web", "worker"}
+    assert set(before) == {"web", "worker", "bot"}
     os.kill(before["worker"], signal.SIGKILL)
     after = wait_until(lambda: children(stack.pid("sidecar")).get("worker") not in (None, before["worker"])
                        and children(stack.pid("sidecar")), timeout=15, what="a new worker")
     assert after["web"] == before["web"]
     wait_until(stack.sidecar_healthy, timeout=15, what="healthy again")
+
+
+def test_without_a_bot_token_serve_runs_no_bot_and_says_so_once(stack, tmp_path):
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        port = probe_socket.getsockname()[1]
+    prefix = "whnobot_"  # tables of their own: this instance's worker must not take the stack's jobs
+    env = {**os.environ, **stack.sidecar_env(WHIEDA_TELEGRAM_TOKEN="", WHIEDA_LISTEN=f"127.0.0.1:{port}",
+                                             WHIEDA_TABLE_PREFIX=prefix)}
+    env.pop("WHIEDA_ENV_FILE", None)
+    for table in ("users", "usermeta"):  # the WordPress tables its migrations read
+        stack.sql(f"CREATE TABLE IF NOT EXISTS {prefix}{table} LIKE {stack.table(table)}")
+    log = tmp_path / "serve.log"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "sidecar", "serve"], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, cwd=REPO)
+    try:
+        wait_until(lambda: "worker started" in log.read_text(), timeout=30, what="the tokenless sidecar")
+        time.sleep(2)  # long enough for a child restarted in a loop to show
+        assert set(children(proc.pid)) == {"web", "worker"}
+        assert log.read_text().count("WHIEDA_TELEGRAM_TOKEN is not set") == 1
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        for row in stack.sql("SHOW TABLES LIKE %s", (prefix + "%",)):
+            stack.sql(f"DROP TABLE `{next(iter(row.values()))}`")
 
 
 @pytest.fixture

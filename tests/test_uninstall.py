@@ -15,16 +15,18 @@ def whieda_tables(stack) -> set[str]:
 
 
 def test_uninstall_removes_tables_and_options_and_activation_brings_them_back(stack):
-    assert {stack.table("whieda_outbox"), stack.table("whieda_emits"), stack.table("whieda_events")} <= whieda_tables(stack)
+    assert {stack.table(t) for t in ("whieda_outbox", "whieda_emits", "whieda_events", "whieda_telegram_links",
+                                     "whieda_telegram_chats")} <= whieda_tables(stack)
     stack.stop("sidecar")
     try:
         left = stack.wp_eval(
             "require_once ABSPATH . 'wp-admin/includes/plugin.php';"
             " update_option( 'whieda_settings', array( 'timeout_ms' => 700 ) );"
+            " Whieda_Calendar::start_moved( 1, time() );"
             " deactivate_plugins( 'whieda-bridge/whieda-bridge.php' );"
             " uninstall_plugin( 'whieda-bridge/whieda-bridge.php' );"
             " $options = array();"
-            " foreach ( array( 'whieda_settings', 'whieda_breaker', 'whieda_outbox_backlog', 'whieda_schema_version', 'whieda_caps_granted' ) as $o ) {"
+            " foreach ( array( 'whieda_settings', 'whieda_breaker', 'whieda_outbox_backlog', 'whieda_schema_version', 'whieda_caps_granted', 'whieda_ics_sequences' ) as $o ) {"
             "   if ( false !== get_option( $o ) ) { $options[] = $o; } }"
             " $caps = array();"
             " foreach ( wp_roles()->role_objects as $name => $role ) {"
@@ -32,7 +34,7 @@ def test_uninstall_removes_tables_and_options_and_activation_brings_them_back(st
             "     if ( $role->has_cap( $cap ) ) { $caps[] = $name . ':' . $cap; } } }"
             " return array( 'options' => $options, 'cron' => wp_next_scheduled( 'whieda_outbox_replay' ), 'caps' => $caps );")
         assert left == {"options": [], "cron": False, "caps": []}
-        assert whieda_tables(stack) == set()  # the sidecar's too: one product, one database
+        assert whieda_tables(stack) == set()  # the sidecar's too (the bot's Telegram links): one product, one database
     finally:
         stack.wp_eval("delete_option( 'whieda_test_probe_table' );"
                       " require_once ABSPATH . 'wp-admin/includes/plugin.php';"

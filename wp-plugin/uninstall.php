@@ -25,9 +25,9 @@ if ( ( new Whieda_Config() )->uninstall_removes_viewing() ) { // Read before the
 	}
 }
 
-Whieda_Schema::drop_all();
+Whieda_Schema::drop_all(); // The sidecar's tables too, the bot's Telegram links ({prefix}whieda_telegram_links) among them.
 ( new Whieda_Object_Cache() )->disable(); // Ours only; a foreign object-cache.php stays.
-foreach ( array( 'whieda_settings', 'whieda_breaker', 'whieda_outbox_backlog', 'whieda_schema_version' ) as $option ) {
+foreach ( array( 'whieda_settings', 'whieda_breaker', 'whieda_outbox_backlog', 'whieda_schema_version', 'whieda_ics_sequences', '_transient_whieda_telegram_no_bot', '_transient_timeout_whieda_telegram_no_bot' ) as $option ) {
 	delete_option( $option );
 }
 wp_clear_scheduled_hook( 'whieda_outbox_replay' );

@@ -48,6 +48,8 @@ require_once __DIR__ . '/includes/class-whieda-room-sessions.php';
 require_once __DIR__ . '/includes/class-whieda-room-route.php';
 require_once __DIR__ . '/includes/class-whieda-lead-guard.php';
 require_once __DIR__ . '/includes/class-whieda-lead-form.php';
+require_once __DIR__ . '/includes/class-whieda-telegram-link.php';
+require_once __DIR__ . '/includes/class-whieda-calendar.php';
 require_once __DIR__ . '/includes/class-whieda-schedule-watch.php';
 require_once __DIR__ . '/includes/class-whieda-jobs-view.php';
 require_once __DIR__ . '/includes/class-whieda-webinar-view.php';

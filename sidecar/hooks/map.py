@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..autowebinar import delivery
 from ..scenarios import attendance, post_webinar, room_control, routing, webinar_events
-from ..scenarios import engine, lead_notice, reminders, welcome
+from ..scenarios import engine, lead_notice, registration, reminders, welcome
 
 HOOK_MAP = {
     # client-webinar-event-emitter: the normalised downstream fact.
@@ -20,7 +20,8 @@ HOOK_MAP = {
     "core_webinar_set_status": [room_control.set_status],
     "core_webinar_set_cta_visibility": [room_control.set_cta_visibility, attendance.cta_shown],
     # Attendance service: who takes part (and their contacts), then one classification per (lead, webinar).
-    "client_webinar_registered": [attendance.note_fact, reminders.on_registered],
+    # A registration also gets its confirmation in the lead's Telegram chat.
+    "client_webinar_registered": [attendance.note_fact, reminders.on_registered, registration.confirm],
     "client_webinar_entered": [attendance.note_fact],
     "client_webinar_left": [attendance.note_fact],
     "client_webinar_form_submitted": [attendance.note_fact],
@@ -34,9 +35,11 @@ HOOK_MAP = {
     "core_user_login": [delivery.on_core_user_event],
     "core_ref_context_resolved": [delivery.on_core_user_event],
     # Lead scenarios (seed 003/004): the team's notice of a web-form lead; scenario-engine starts welcome.
-    "core_lead_created": [lead_notice.notify_team, engine.on_lead_created],
+    # The form's Telegram link key is tied to the lead first, so a Start pressed already counts.
+    "core_lead_created": [registration.on_lead_created, lead_notice.notify_team, engine.on_lead_created],
     # scenario-welcome-telegram and scenario-followup-telegram (the follow-up a delay later, from the job queue).
     "scenario_start": [welcome.send_welcome, welcome.schedule_followup],
-    # Reminders before a live webinar: planned on registration (above), replanned when its start changes.
-    "webinar_schedule_changed": [reminders.on_schedule_changed],
+    # Reminders before a live webinar: planned on registration (above), replanned when its start changes;
+    # registered leads get a note of the new time first (it compares with the start kept so far).
+    "webinar_schedule_changed": [registration.on_schedule_changed, reminders.on_schedule_changed],
 }

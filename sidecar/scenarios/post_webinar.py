@@ -7,13 +7,15 @@
   offer of the recording.
 
 Recipients are the contacts the plugin resolved with ``whieda_lead_contacts`` for the lead's facts
-(kept by the attendance service); someone without a Telegram chat id gets nothing. Texts are the
+(kept by the attendance service), the lead's chat else the bot's link (``sidecar.telegram_links``);
+someone without a Telegram chat id gets nothing. Texts are the
 templates of ``templates/live.toml``. Each message is queued once per (scenario, recipient, webinar,
 step), whatever repeats.
 """
 
 from __future__ import annotations
 
+from .. import telegram_links
 from ..hooks.dispatcher import Call, Context
 from ..telegram import queue_message
 from . import attendance
@@ -41,7 +43,7 @@ def follow_up(ctx: Context, call: Call) -> None:
     payload = call.named["payload"]
     webinar_id, lead_id, route = int(payload["webinar_id"]), int(payload["lead_id"]), payload["route"]
     people = attendance.contacts(ctx.db, ctx.config, webinar_id, lead_id)
-    chat_id = (people.get("lead") or {}).get("telegram_chat_id")
+    chat_id = telegram_links.lead_chat(ctx.db, ctx.config, lead_id, (people.get("lead") or {}).get("telegram_chat_id"))
     if not chat_id:
         return
     values = _values(ctx, webinar_id, lead_id, people)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from .. import telegram_links
 from ..hooks.dispatcher import Call, Context
 from ..jobs import Job
 from ..telegram import queue_message
@@ -60,13 +61,14 @@ def send(job: Job, rt) -> None:
             return
         people = attendance.contacts(ctx.db, ctx.config, webinar_id, lead_id)
         lead = people.get("lead") or {}
-        if not lead.get("telegram_chat_id"):
+        chat = telegram_links.lead_chat(ctx.db, ctx.config, lead_id, lead.get("telegram_chat_id"))
+        if not chat:
             return
         values = {"lead_name": lead.get("name") or f"№{lead_id}",
                   "webinar_title": room.details.get("title") or f"№{webinar_id}",
                   "webinar_url": room.details.get("url") or "", "time_left": time_left(offset)}
         queue_message(ctx, "reminder_before" if offset else "reminder_start", values,
-                      chat_id=lead["telegram_chat_id"], scenario="reminder", recipient=f"lead:{lead_id}",
+                      chat_id=chat, scenario="reminder", recipient=f"lead:{lead_id}",
                       webinar_id=webinar_id, step=f"{offset}@{starts}")
 
     rt.dispatcher.originate("reminder", remind, source="reminder")

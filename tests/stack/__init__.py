@@ -159,14 +159,16 @@ class Stack:
             "WHIEDA_WP_URL": self.site_url,
             "WHIEDA_WORKER_POLL_SEC": "0.1",
             "WHIEDA_WP_CACHE_SALT": self.cache_salt,
+            "WHIEDA_SITE_NAME": "Whieda — вебинары",  # the blog name wp-setup.php installs
         }
         if self.uses_fake_telegram:  # its team chat shows the new-lead notices, locally and in tests
             env["WHIEDA_TELEGRAM_TOKEN"] = FAKE_TELEGRAM_TOKEN
             env["WHIEDA_TELEGRAM_API_BASE"] = f"{self.telegram_url}/bot"
             env["WHIEDA_TELEGRAM_TEAM_CHAT_ID"] = TEST_TEAM_CHAT
+            env["WHIEDA_TELEGRAM_LINK_BASE"] = f"{self.telegram_url}/t.me/"  # deep links open the fake's Start page
         if self.profile.test_helpers:  # tests move the clock rather than wait, and drive the outbox replays
             env.update({"WHIEDA_ATTENDANCE_GRACE_SEC": "0", "WHIEDA_TELEGRAM_TIMEOUT_SEC": "2",
-                        "WHIEDA_WP_REPLAY_INTERVAL_SEC": "0"})
+                        "WHIEDA_WP_REPLAY_INTERVAL_SEC": "0", "WHIEDA_TELEGRAM_POLL_TIMEOUT_SEC": "2"})
         env.update(overrides)
         return env
 

@@ -58,7 +58,8 @@ Whieda is running ({stack.profile.name} stack).
 
 def telegram_line(stack: Stack) -> str:
     if stack.uses_fake_telegram:
-        return f"  Telegram:    the local fake Bot API, {stack.telegram_url}/control/received lists the messages\n"
+        return (f"  Telegram:    the local fake Bot API, {stack.telegram_url}/control: what the bot sent, and"
+                " «Нажать Start» / write to the bot as any chat\n")
     return "  Telegram:    the bot of WHIEDA_TELEGRAM_TOKEN\n"
 
 

@@ -16,7 +16,7 @@ defined( 'ABSPATH' ) || exit;
 class Whieda_Health {
 
 	/** The schema version of the sidecar this plugin is made for (sidecar/schema.py LATEST). */
-	const SIDECAR_SCHEMA = 3;
+	const SIDECAR_SCHEMA = 4;
 
 	/** @var Whieda_Config */
 	private $config;

@@ -28,6 +28,7 @@ class Whieda_Lead_Form {
 	const NONCE     = 'whieda_lead_nonce';
 	const HONEYPOT  = 'whieda_website';
 	const SENT_ARG  = 'whieda_lead';
+	const LINK_ARG  = 'whieda_link';
 
 	const MAX_NAME  = 100;
 	const MAX_EMAIL = 254;
@@ -102,6 +103,8 @@ class Whieda_Lead_Form {
 		if ( null !== $ref ) {
 			$payload['ref_id'] = $ref;
 		}
+		// The key the success screen's «Подключить Telegram» link carries; Core hands it on in core_lead_created.
+		$payload['whieda_link'] = Whieda_Telegram_Link::new_link_key();
 		/**
 		 * Filters the web form's payload before Core gets it with core_ingest_event.
 		 *
@@ -109,7 +112,7 @@ class Whieda_Lead_Form {
 		 */
 		$payload = (array) apply_filters( 'whieda_lead_form_payload', $payload );
 		do_action( 'core_ingest_event', $payload );
-		$this->redirect_sent();
+		$this->redirect_sent( isset( $payload['whieda_link'] ) ? (string) $payload['whieda_link'] : '' );
 	}
 
 	/**
@@ -122,16 +125,18 @@ class Whieda_Lead_Form {
 		$ref = isset( $_POST['whieda_ref'] ) ? $_POST['whieda_ref'] : ( isset( $_GET['ref'] ) ? $_GET['ref'] : '' );
 		$ref = is_string( $ref ) ? sanitize_text_field( wp_unslash( $ref ) ) : '';
 		whieda_enqueue_page_assets();
+		$link = isset( $_GET[ self::LINK_ARG ] ) && is_string( $_GET[ self::LINK_ARG ] ) ? sanitize_key( wp_unslash( $_GET[ self::LINK_ARG ] ) ) : '';
 		$view = array(
 			'schedule'   => home_url( '/webinars/' ),
 			'signup_url' => Whieda_Schedule_Page::signup_url(),
 			'logged_in'  => is_user_logged_in(),
 			'sent'   => isset( $_GET[ self::SENT_ARG ] ) && 'sent' === $_GET[ self::SENT_ARG ] && array() === $this->errors,
+			'telegram_url' => Whieda_Telegram_Link::connect_url( Whieda_Telegram_Link::FORM, $link ),
 			'errors' => $this->errors,
 			'values' => $this->values,
 			'ref'    => preg_match( self::REF, $ref ) ? $ref : '',
 			'stamp'  => '' !== $this->stamp ? $this->stamp : Whieda_Lead_Guard::stamp(),
-			'action' => remove_query_arg( self::SENT_ARG ),
+			'action' => remove_query_arg( array( self::SENT_ARG, self::LINK_ARG ) ),
 		);
 		// phpcs:enable
 		ob_start();
@@ -207,8 +212,12 @@ class Whieda_Lead_Form {
 		return (string) apply_filters( 'whieda_lead_form_client_ip', $ip );
 	}
 
-	private function redirect_sent() {
-		wp_safe_redirect( add_query_arg( self::SENT_ARG, 'sent', remove_query_arg( self::SENT_ARG ) ) . '#whieda-lead-form', 303 );
+	/**
+	 * @param string $link_key The submission's Telegram link key ('' for a bot that filled the honeypot).
+	 */
+	private function redirect_sent( $link_key = '' ) {
+		$args = array_filter( array( self::SENT_ARG => 'sent', self::LINK_ARG => $link_key ) );
+		wp_safe_redirect( add_query_arg( $args, remove_query_arg( array( self::SENT_ARG, self::LINK_ARG ) ) ) . '#whieda-lead-form', 303 );
 		exit;
 	}
 }

@@ -104,6 +104,10 @@ final class Whieda_Plugin {
 
 		// Lead scenarios: the web form hands Core new contacts; webinar starts are followed for the reminders.
 		( new Whieda_Lead_Form() )->register();
+		// Telegram: the «Подключить Telegram» links to the bot, relayed when the sidecar is not proxied.
+		add_action( 'rest_api_init', array( new Whieda_Telegram_Link( $this->config, $this->client ), 'register' ) );
+		// «Добавить в календарь»: the signed .ics of a webinar, its SEQUENCE raised when the start moves.
+		( new Whieda_Calendar() )->register();
 		( new Whieda_Schedule_Watch( new Whieda_Resolver() ) )->register();
 		// The site's pages: schedule, live room, speaker's console, post-webinar screens.
 		( new Whieda_Schedule_Page() )->register();

@@ -105,8 +105,8 @@ class Whieda_Report_Store {
 		$jobs     = self::table( 'whieda_jobs' );
 		$suppress = $wpdb->suppress_errors( true );
 		// phpcs:disable WordPress.DB -- the bridge's own table; values through prepare().
-		$done    = $wpdb->get_results( $wpdb->prepare( "SELECT COALESCE(scenario, '') AS scenario, status, '' AS reason, COUNT(*) AS n FROM {$jobs} WHERE webinar_id = %d AND kind = 'telegram' AND status <> 'failed' GROUP BY scenario, status", $webinar_id ) );
-		$failed  = $wpdb->get_results( $wpdb->prepare( "SELECT COALESCE(scenario, '') AS scenario, status, COALESCE(last_error, '') AS reason, COUNT(*) AS n FROM {$jobs} WHERE webinar_id = %d AND kind = 'telegram' AND status = 'failed' GROUP BY scenario, reason", $webinar_id ) );
+		$done    = $wpdb->get_results( $wpdb->prepare( "SELECT COALESCE(scenario, '') AS scenario, status, '' AS reason, COUNT(*) AS n FROM {$jobs} WHERE webinar_id = %d AND kind = 'telegram' AND status NOT IN ('failed', 'cancelled') GROUP BY scenario, status", $webinar_id ) );
+		$failed  = $wpdb->get_results( $wpdb->prepare( "SELECT COALESCE(scenario, '') AS scenario, status, COALESCE(last_error, '') AS reason, COUNT(*) AS n FROM {$jobs} WHERE webinar_id = %d AND kind = 'telegram' AND status IN ('failed', 'cancelled') GROUP BY scenario, reason", $webinar_id ) );
 		// phpcs:enable
 		$wpdb->suppress_errors( $suppress );
 		$out = array();
@@ -123,7 +123,7 @@ class Whieda_Report_Store {
 			$n = (int) $row->n;
 			if ( 'done' === $row->status ) {
 				$out[ $scenario ]['sent'] += $n;
-			} elseif ( 'failed' === $row->status ) {
+			} elseif ( in_array( $row->status, array( 'failed', 'cancelled' ), true ) ) { // Cancelled: the person said /stop or blocked the bot.
 				$out[ $scenario ]['failed']                  += $n;
 				$out[ $scenario ]['reasons'][ $row->reason ] = $n;
 			} else {

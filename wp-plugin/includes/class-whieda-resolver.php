@@ -32,7 +32,7 @@ class Whieda_Resolver {
 	 */
 	public function resolve( $resolved, $hook, $args ) {
 		$resolved = is_array( $resolved ) ? $resolved : array();
-		if ( in_array( $hook, array( 'core_webinar_set_status', 'core_webinar_set_cta_visibility' ), true ) ) {
+		if ( in_array( $hook, array( 'core_webinar_set_status', 'core_webinar_set_cta_visibility', 'webinar_schedule_changed' ), true ) ) {
 			$webinar = $this->webinar( isset( $args[0] ) ? $args[0] : 0 );
 		} elseif ( 0 === strpos( $hook, 'client_webinar_' ) && isset( $args[0] ) && is_array( $args[0] ) ) {
 			$payload = $args[0];
@@ -110,6 +110,7 @@ class Whieda_Resolver {
 		if ( null !== $starts ) {
 			$clean['starts_at'] = $starts;
 		}
+		$clean['timezone'] = preg_match( '/^[A-Za-z0-9_+:\/-]{1,64}$/', wp_timezone_string() ) ? wp_timezone_string() : 'UTC';
 		foreach ( array( 'url', 'recording_url', 'cta_url' ) as $link ) {
 			$url            = (string) ( $details[ $link ] ?? '' );
 			$url            = esc_url_raw( 0 === strpos( $url, '/' ) && 0 !== strpos( $url, '//' ) ? home_url( $url ) : $url, array( 'http', 'https' ) );
@@ -152,7 +153,8 @@ class Whieda_Resolver {
 			$contacts['lead'] = array(
 				'id'               => $lead->ID,
 				'name'             => wp_specialchars_decode( $lead->post_title, ENT_QUOTES ), // Saved titles may hold &amp;.
-				'telegram_chat_id' => (string) get_post_meta( $lead->ID, 'telegram_chat_id', true ),
+				// The chat the bridge's bot linked (the person pressed Start), else Core's own.
+				'telegram_chat_id' => Whieda_Telegram_Link::linked_chat( $lead->ID ) ?? (string) get_post_meta( $lead->ID, 'telegram_chat_id', true ),
 			);
 			$partner = $this->referrer( get_post_meta( $lead->ID, 'ref_id', true ) );
 			if ( $partner ) {
@@ -164,7 +166,8 @@ class Whieda_Resolver {
 			}
 		}
 		/**
-		 * Filters who a lead's messages go to. Default: the lead_entry's `telegram_chat_id` post meta,
+		 * Filters who a lead's messages go to. Default: the chat the bridge's bot linked to the lead
+		 * (table `{prefix}whieda_telegram_links`), else the lead_entry's `telegram_chat_id` post meta,
 		 * and the partner — the user named by the lead's `ref_id` post meta — with the user meta
 		 * `telegram_chat_id`. Return array( 'lead' => …, 'partner' => … ), each
 		 * array( 'id' => int, 'name' => string, 'telegram_chat_id' => string ); leave one out to skip it.

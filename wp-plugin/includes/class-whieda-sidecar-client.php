@@ -128,6 +128,16 @@ class Whieda_Sidecar_Client {
 	}
 
 	/**
+	 * A GET of one of the sidecar's public pages, its redirect not followed (the Telegram link relay).
+	 *
+	 * @param string $path Path under the sidecar URL.
+	 * @return array|WP_Error wp_remote_request()'s answer.
+	 */
+	public function get_page( $path ) {
+		return $this->request( 'GET', $path, array( 'timeout' => $this->config->timeout() + 2 ) );
+	}
+
+	/**
 	 * @param string $method GET or POST.
 	 * @param string $path   Path under the sidecar URL.
 	 * @param array  $args   wp_remote_request() arguments.

@@ -12,6 +12,7 @@ $scenarios = array(
 	'reminder'       => __( 'Напоминания', 'whieda-bridge' ),
 	'partner_notice' => __( 'Уведомления партнёрам', 'whieda-bridge' ),
 	'post_webinar'   => __( 'После вебинара (кандидатам)', 'whieda-bridge' ),
+	'registration'   => __( 'Подтверждения записи и переносы', 'whieda-bridge' ),
 	'welcome'        => __( 'Приветствие', 'whieda-bridge' ),
 	'lead_notice'    => __( 'Новые заявки (команде)', 'whieda-bridge' ),
 );

@@ -18,6 +18,7 @@ $fields = array(
 <?php if ( $view['sent'] ) : ?>
 	<div class="whieda-lead-form__sent" role="status">
 		<p><?php esc_html_e( 'Спасибо! Заявка принята — мы скоро свяжемся с вами.', 'whieda-bridge' ); ?></p>
+		<?php echo Whieda_Telegram_Link::block( $view['telegram_url'], __( 'Подключите Telegram, чтобы получить приветствие и напоминания о вебинарах в личных сообщениях.', 'whieda-bridge' ) ); // phpcs:ignore WordPress.Security.EscapeOutput -- escaped in templates/telegram-connect.php. ?>
 		<?php if ( $view['logged_in'] ) : ?>
 			<p><?php esc_html_e( 'А пока выберите вебинар и запишитесь на него.', 'whieda-bridge' ); ?></p>
 			<p><a class="whieda-button" href="<?php echo esc_url( $view['schedule'] ); ?>"><?php esc_html_e( 'Выбрать вебинар', 'whieda-bridge' ); ?></a></p>

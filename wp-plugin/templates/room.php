@@ -64,6 +64,9 @@ $hidden   = function ( $statuses ) use ( $status ) {
 		<?php if ( '' !== $webinar['poster'] ) : ?>
 			<img class="whieda-room__poster" src="<?php echo esc_url( $webinar['poster'] ); ?>" alt="">
 		<?php endif; ?>
+		<?php // Telegram and calendars (issue 15): templates/telegram-connect.php, templates/calendar-links.php. ?>
+		<?php echo Whieda_Calendar::links( $webinar ); // phpcs:ignore WordPress.Security.EscapeOutput -- escaped in its template. ?>
+		<?php echo Whieda_Telegram_Link::offer( Whieda_Room_Route::current_lead_id(), __( 'Подключите Telegram, чтобы получить напоминание и ссылку на комнату, когда эфир начнётся.', 'whieda-bridge' ) ); // phpcs:ignore WordPress.Security.EscapeOutput -- escaped in its template. ?>
 	</div>
 
 	<div class="whieda-room__live" data-show-when="live"<?php $hidden( array( 'live' ) ); ?>>

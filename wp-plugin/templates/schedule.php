@@ -60,6 +60,9 @@ defined( 'ABSPATH' ) || exit;
 										<a class="whieda-link" href="<?php echo esc_url( $room_link ); ?>"><?php esc_html_e( 'Перейти в комнату вебинара', 'whieda-bridge' ); ?></a>
 									<?php endif; ?>
 								</p>
+								<?php // Telegram and calendars (issue 15): templates/telegram-connect.php, templates/calendar-links.php. ?>
+								<?php echo Whieda_Calendar::links( $webinar ); // phpcs:ignore WordPress.Security.EscapeOutput -- escaped in its template. ?>
+								<?php echo Whieda_Telegram_Link::offer( $view['lead_id'], __( 'Подключите Telegram: пришлём подтверждение записи и напомним о начале вебинара.', 'whieda-bridge' ) ); // phpcs:ignore WordPress.Security.EscapeOutput -- escaped in its template. ?>
 							<?php elseif ( $view['lead_id'] ) : ?>
 								<form class="whieda-card__form" method="post" action="<?php echo esc_url( $view['action_url'] ); ?>">
 									<input type="hidden" name="action" value="<?php echo esc_attr( Whieda_Schedule_Page::ACTION ); ?>">
