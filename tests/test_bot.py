@@ -277,8 +277,11 @@ def test_forged_expired_reused_and_flooded_starts_are_answered_and_link_nothing(
     assert wait_reply(telegram, owner, LINKED)
     telegram.press_start(other, genuine)
     assert wait_reply(telegram, other, "уже использована")
-    # A fresh link of the same lead, from another account: linked elsewhere, not moved.
-    telegram.press_start(other, start_payload(lead_link(stack, lead)))
+    # A fresh link of the same lead, from another account: linked elsewhere, not moved. (A payload names its
+    # expiry to the second, so one minted in the same second as the first is that same, used, payload.)
+    fresh = wait_until(lambda: (p := start_payload(lead_link(stack, lead))) != genuine and p, timeout=5,
+                       interval=0.2, what="a payload minted after the first")
+    telegram.press_start(other, fresh)
     assert "другому аккаунту Telegram" in wait_reply(telegram, other, "ничего не переносили")
     assert links_row(stack, lead_id=lead)[0]["chat_id"] == owner
 
