@@ -53,24 +53,7 @@ class Whieda_Outbox_Route {
 	}
 
 	public function register() {
-		register_rest_route(
-			'whieda/v1',
-			'/outbox',
-			array(
-				'methods'             => 'POST',
-				'callback'            => array( $this, 'handle' ),
-				'permission_callback' => array( $this, 'verify_signature' ),
-			)
-		);
-	}
-
-	/**
-	 * @param WP_REST_Request $request Request.
-	 * @return true|WP_Error
-	 */
-	public function verify_signature( WP_REST_Request $request ) {
-		$signer = new Whieda_Signer( $this->config->secret() );
-		return $signer->verify( (string) $request->get_header( 'x_whieda_timestamp' ), (string) $request->get_header( 'x_whieda_signature' ), $request->get_body() );
+		Whieda_Signer::register_signed_route( '/outbox', array( $this, 'handle' ), $this->config );
 	}
 
 	/**

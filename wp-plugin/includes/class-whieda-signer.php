@@ -72,4 +72,27 @@ class Whieda_Signer {
 		}
 		return true;
 	}
+
+	/**
+	 * Registers a POST route under whieda/v1 that only the sidecar may call: the request must carry
+	 * this secret's signature (one check for every signed route).
+	 *
+	 * @param string        $route    Route, e.g. '/emit'.
+	 * @param callable      $callback The route's handler.
+	 * @param Whieda_Config $config   Where the secret is read, at request time.
+	 */
+	public static function register_signed_route( $route, $callback, Whieda_Config $config ) {
+		register_rest_route(
+			'whieda/v1',
+			$route,
+			array(
+				'methods'             => 'POST',
+				'callback'            => $callback,
+				'permission_callback' => static function ( WP_REST_Request $request ) use ( $config ) {
+					$signer = new self( $config->secret() );
+					return $signer->verify( (string) $request->get_header( 'x_whieda_timestamp' ), (string) $request->get_header( 'x_whieda_signature' ), $request->get_body() );
+				},
+			)
+		);
+	}
 }
