@@ -141,5 +141,4 @@ def test_the_fast_paths_are_proxied_on_the_sites_domain_and_nothing_else(stack, 
 def test_reload_keeps_it_serving(deployed):
     subprocess.run(["bash", "-c", deployed["commands"]["reload"]], check=True, cwd="/")
     time.sleep(1)
-    wait_until(lambda: requests.get(deployed["sidecar"] + "/healthz", timeout=2).status_code == 200,
-               timeout=30, what="healthy after the reload")
+    wait_until(lambda: healthy(deployed["sidecar"]), timeout=30, what="healthy after the reload")
