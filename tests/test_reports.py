@@ -14,12 +14,10 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from sidecar.db import connect
 from sidecar.runtime import Runtime
 from sidecar.times import utcnow
-from sidecar.user_meta import funnel
 from tests.browser import new_user
-from tests.helpers import login, php_value, wait_until
+from tests.helpers import login, php_value, recount_funnel, wait_until
 from tests.live import chat_id, new_lead, new_partner, new_webinar, set_status, settled
 from tests.test_attendance import attendance, room_token
 
@@ -247,15 +245,6 @@ AW_KEYS = ("autowebinar_session_id", "autowebinar_started_at", "autowebinar_last
            "autowebinar_last_seen_at")
 
 
-def recount(config) -> None:
-    """The funnel's counters counted again from the autowebinar_* rows, as the migration does."""
-    conn = connect(config)
-    try:
-        conn.begin()
-        funnel.rebuild(conn, config)
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def counters(stack) -> tuple[dict, dict]:
@@ -274,12 +263,12 @@ def only_these_viewers(stack, config):
     stack.sql(f"DROP TABLE IF EXISTS {aside}")
     stack.sql(f"CREATE TABLE {aside} AS SELECT * FROM {usermeta} WHERE meta_key IN ({keys})")
     stack.sql(f"DELETE FROM {usermeta} WHERE meta_key IN ({keys})")
-    recount(config)
+    recount_funnel(config)
     yield
     stack.sql(f"DELETE FROM {usermeta} WHERE meta_key IN ({keys})")
     stack.sql(f"INSERT INTO {usermeta} SELECT * FROM {aside}")
     stack.sql(f"DROP TABLE {aside}")
-    recount(config)
+    recount_funnel(config)
 
 
 def test_the_recordings_funnel_and_where_people_leave_counted_from_the_autowebinar_rows(stack, sidecar, config,
@@ -301,7 +290,7 @@ def test_the_recordings_funnel_and_where_people_leave_counted_from_the_autowebin
     registered_only, _, _ = new_user(stack, "candidate")  # a session opened at sign-up, never watched
     stack.sql(f"INSERT INTO {usermeta} (user_id, meta_key, meta_value) VALUES (%s, 'autowebinar_session_id', 's')",
               (registered_only,))
-    recount(config)  # rows written behind the sidecar's back: counted again, as at the migration
+    recount_funnel(config)  # rows written behind the sidecar's back: counted again, as at the migration
 
     # The four who have not completed stand at 100, 300, 520 and 800 s: minutes 1, 5, 8, 13; the
     # (lower) middle one is minute 5.
@@ -343,7 +332,7 @@ def test_the_funnel_counters_follow_each_write_of_the_autowebinar_rows(stack, si
     write(users[2], session_id="s-c", started_at=now)  # a session without watching: not joined
     live = counters(stack)
     assert live == ({"joined": 2, "p25": 2, "p50": 1, "p75": 1, "p100": 1, "cta": 1}, {2: 1})
-    recount(config)
+    recount_funnel(config)
     assert counters(stack) == live
 
 

@@ -21,7 +21,7 @@ import time
 from sidecar.config import Config
 from sidecar.db import connect
 from sidecar.user_meta import funnel
-from tests.helpers import login
+from tests.helpers import login, recount_funnel
 from tests.stack import Stack
 
 REGISTRATIONS = int(os.environ.get("WHIEDA_BENCH_REGISTRATIONS", "10000"))
@@ -53,7 +53,7 @@ def seed(stack: Stack, webinar: int) -> None:
               f" 'autowebinar_cta_clicked_at', '2026-12-01 10:50:00' FROM ({users}) u WHERE pos >= 2700 AND ID MOD 3 = 0")
     stack.sql(f"INSERT INTO {t('usermeta')} (user_id, meta_key, meta_value) SELECT ID, 'whieda_registered_{webinar}',"
               f" '1' FROM {t('users')} WHERE user_login LIKE '{LOGIN}' ORDER BY ID LIMIT {REGISTRATIONS}")
-    recount(stack)
+    recount_funnel(Config.from_env(stack.sidecar_env()))
 
     stack.sql(f"""INSERT INTO {t('posts')} (post_author, post_date, post_date_gmt, post_content, post_title,
                   post_excerpt, post_status, post_name, to_ping, pinged, post_modified, post_modified_gmt,
@@ -81,16 +81,6 @@ def seed(stack: Stack, webinar: int) -> None:
                   FROM seq_1_to_{3 * REGISTRATIONS}""")
 
 
-def recount(stack: Stack) -> None:
-    """The funnel's counters from the rows just made behind the sidecar's back (what its migration does)."""
-    config = Config.from_env(stack.sidecar_env())
-    conn = connect(config)
-    try:
-        conn.begin()
-        funnel.rebuild(conn, config)
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def unseed(stack: Stack, webinar: int) -> None:
@@ -102,7 +92,7 @@ def unseed(stack: Stack, webinar: int) -> None:
     for table in ("whieda_attendance", "whieda_rooms", "whieda_presence_minutes", "whieda_jobs"):
         stack.sql(f"DELETE FROM {t(table)} WHERE webinar_id = %s", (webinar,))
     stack.wp_eval(f"wp_delete_post( {webinar}, true ); wp_cache_flush(); return true;")
-    recount(stack)
+    recount_funnel(Config.from_env(stack.sidecar_env()))
 
 
 def in_php(stack: Stack, body: str) -> float:
