@@ -309,8 +309,10 @@ def test_a_speaker_runs_any_webinar_but_edits_its_fields_only_where_wordpress_le
     # Seed 003: every speaker starts, stops and shows the CTA, whoever the webinar's host is.
     assert console_post(session, stack, webinar, "start").status_code == 302
     assert console_post(session, stack, webinar, "cta_show").status_code == 302
-    state = requests.get(f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/state", timeout=5).json()
-    assert (state["status"], state["cta_visible"]) == ("live", True)
+    # The commands reach the sidecar after the redirect is sent, so the room's state follows a moment later.
+    state_url = f"{stack.site_url}/wp-json/whieda/v1/rooms/{webinar}/state"
+    wait_until(lambda: (lambda s: (s["status"], s["cta_visible"]) == ("live", True))(
+        requests.get(state_url, timeout=5).json()), what="the room live with its CTA shown")
 
     # The fields are Core data: his own valid nonce does not let him change what edit_post does not.
     refused = console_post(session, stack, webinar, "save", title="Взломано",
