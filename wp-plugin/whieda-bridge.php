@@ -20,6 +20,7 @@ define( 'WHIEDA_BRIDGE_VERSION', '0.1.0' );
 define( 'WHIEDA_BRIDGE_FILE', __FILE__ );
 define( 'WHIEDA_BRIDGE_DIR', __DIR__ );
 
+require_once __DIR__ . '/includes/class-whieda-log.php';
 require_once __DIR__ . '/includes/class-whieda-config.php';
 require_once __DIR__ . '/includes/class-whieda-contract.php';
 require_once __DIR__ . '/includes/class-whieda-signer.php';

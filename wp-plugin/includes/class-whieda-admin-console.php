@@ -188,7 +188,7 @@ class Whieda_Admin_Console {
 		// Fields come with every command from the console's form (isset title); a speaker's are disabled there.
 		$edit = isset( self::EDITS[ $command ] ) ? self::EDITS[ $command ] : ( isset( $_POST['title'] ) ? 'edit' : '' ); // phpcs:ignore WordPress.Security.NonceVerification
 		if ( '' !== $edit && ! self::may_edit( $edit, $webinar_id ) ) {
-			Whieda_Forwarder::log( sprintf( 'console: user %d may not %s webinar %d', get_current_user_id(), $edit, $webinar_id ) );
+			Whieda_Log::write( sprintf( 'console: user %d may not %s webinar %d', get_current_user_id(), $edit, $webinar_id ) );
 			wp_die( esc_html__( 'Менять поля этого вебинара, создавать и публиковать вебинары могут его автор и редакторы сайта. Начать и завершить эфир, показать и скрыть кнопку вы можете.', 'whieda-bridge' ), '', array( 'response' => 403, 'back_link' => true ) );
 		}
 		if ( ! in_array( $command, self::COMMANDS, true ) || ! wp_verify_nonce( $nonce, self::ACTION . '_' . $webinar_id ) ) {

@@ -164,7 +164,7 @@ class Whieda_Admin {
 	 */
 	private function after_object_cache( $done, $notice ) {
 		if ( is_wp_error( $done ) ) {
-			Whieda_Forwarder::log( 'object cache drop-in: ' . $done->get_error_message() );
+			Whieda_Log::write( 'object cache drop-in: ' . $done->get_error_message() );
 			$this->back( 'cache_error', 0, $done->get_error_code() );
 		}
 		$this->back( $notice, 0 );

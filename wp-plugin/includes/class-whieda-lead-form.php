@@ -86,7 +86,7 @@ class Whieda_Lead_Form {
 		}
 		$admitted = ( new Whieda_Lead_Guard() )->admit( $this->values, $post, self::client_ip() );
 		if ( is_wp_error( $admitted ) ) {
-			Whieda_Forwarder::log( 'lead form refused: ' . $admitted->get_error_code() );
+			Whieda_Log::write( 'lead form refused: ' . $admitted->get_error_code() );
 			$this->errors['form'] = $admitted->get_error_message();
 			return;
 		}

@@ -63,7 +63,7 @@ class Whieda_Outbox_Route {
 	public function handle( WP_REST_Request $request ) {
 		$body = $this->parse( $request->get_body() );
 		if ( is_wp_error( $body ) ) {
-			Whieda_Forwarder::log( 'outbox route refused an exchange: ' . $body->get_error_message() );
+			Whieda_Log::write( 'outbox route refused an exchange: ' . $body->get_error_message() );
 			return $body;
 		}
 		if ( ! $this->outbox->lock( self::LOCK_WAIT ) ) {
@@ -83,7 +83,7 @@ class Whieda_Outbox_Route {
 				if ( isset( $rows[ $refused['id'] ] ) ) {
 					$row = $rows[ $refused['id'] ];
 					$this->outbox->fail( $row, $refused['error'] );
-					Whieda_Forwarder::log( sprintf( '%s %s refused by the sidecar: %s', $row->hook, $row->event_id, $refused['error'] ) );
+					Whieda_Log::write( sprintf( '%s %s refused by the sidecar: %s', $row->hook, $row->event_id, $refused['error'] ) );
 				}
 			}
 			if ( array() !== $body['delivered'] || array() !== $body['refused'] ) {

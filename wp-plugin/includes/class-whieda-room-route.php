@@ -234,7 +234,7 @@ class Whieda_Room_Route {
 			$refusal = array( 'whieda_not_in_room', __( 'Участие засчитывается, только если вы были в комнате во время эфира. Откройте комнату вебинара, пока идёт эфир.', 'whieda-bridge' ) );
 		}
 		if ( $refusal ) {
-			Whieda_Forwarder::log( sprintf( 'completion refused (%s): lead %d, webinar %d, session "%s"', $refusal[0], $lead_id, $webinar_id, $session_id ) );
+			Whieda_Log::write( sprintf( 'completion refused (%s): lead %d, webinar %d, session "%s"', $refusal[0], $lead_id, $webinar_id, $session_id ) );
 			return new WP_Error( $refusal[0], $refusal[1], array( 'status' => 409 ) );
 		}
 		$first = $this->sessions->mark( 'completed_at', $lead_id, $webinar_id, $session_id );
