@@ -261,7 +261,7 @@ class Whieda_Forwarder {
 	 */
 	private function send( $hook, $event_id, $body ) {
 		$result = $this->client->post_hook( $hook, $this->outgoing_body( $hook, $body ) );
-		$error  = $this->describe( $result );
+		$error  = Whieda_Sidecar_Client::describe( $result );
 		if ( 'ok' === $result['outcome'] ) {
 			$this->breaker->success();
 			$this->emitter->fire_all_once( $result['data']['emit'] ?? array() );
@@ -308,9 +308,4 @@ class Whieda_Forwarder {
 	public function backoff( $attempts ) {
 		return (int) min( self::MAX_BACKOFF, 2 ** min( $attempts, 10 ) );
 	}
-
-	public function describe( $result ) {
-		return trim( ( $result['status'] ? 'HTTP ' . $result['status'] . ': ' : '' ) . $result['error'] );
-	}
-
 }

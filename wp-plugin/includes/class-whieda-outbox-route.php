@@ -16,7 +16,8 @@ defined( 'ABSPATH' ) || exit;
  * - failed: the sidecar could not apply it now; the row waits for its backoff and no call is
  *   handed out, so nothing overtakes it.
  * The answer (contracts/outbox-batch.json) is signed too, so the sidecar applies only calls this
- * site stored. The plugin alone writes its table: the sidecar never reads it (ARCHITECTURE §6).
+ * site stored. The plugin alone writes its table: the sidecar never reads it (ARCHITECTURE §6), and
+ * asks the backlog for its /metrics through the signed POST /wp-json/whieda/v1/outbox/backlog.
  */
 class Whieda_Outbox_Route {
 
@@ -54,6 +55,21 @@ class Whieda_Outbox_Route {
 
 	public function register() {
 		Whieda_Signer::register_signed_route( '/outbox', array( $this, 'handle' ), $this->config );
+		Whieda_Signer::register_signed_route( '/outbox/backlog', array( $this, 'backlog' ), $this->config );
+	}
+
+	/**
+	 * POST /wp-json/whieda/v1/outbox/backlog: how many calls wait, for the sidecar's /metrics (the
+	 * sidecar asks; it never reads this table).
+	 *
+	 * @return array{pending: int, failed: int}
+	 */
+	public function backlog() {
+		$counts = $this->outbox->counts();
+		return array(
+			'pending' => $counts['pending'],
+			'failed'  => $counts['failed'],
+		);
 	}
 
 	/**
