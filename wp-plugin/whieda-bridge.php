@@ -66,4 +66,4 @@ require_once __DIR__ . '/includes/class-whieda-plugin.php';
 register_activation_hook( __FILE__, array( 'Whieda_Plugin', 'activate' ) );
 register_deactivation_hook( __FILE__, array( 'Whieda_Plugin', 'deactivate' ) );
 
-Whieda_Plugin::instance()->register();
+Whieda_Plugin::instance()->register_hooks();

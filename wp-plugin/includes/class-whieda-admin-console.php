@@ -48,14 +48,6 @@ class Whieda_Admin_Console {
 	/** Transient prefix: what the last save took out of the embeds, shown once to the speaker who saved. */
 	const NOTES_KEY = 'whieda_console_notes_';
 
-	public function register() {
-		add_shortcode( self::SHORTCODE, array( $this, 'render' ) );
-		add_action( 'admin_post_' . self::ACTION, array( $this, 'handle' ) );
-		add_action( 'admin_post_nopriv_' . self::ACTION, array( $this, 'refuse' ) );
-		add_action( 'init', array( __CLASS__, 'grant_caps' ), 20, 0 ); // After Core registers its roles.
-		add_action( 'template_redirect', array( $this, 'refusal_status' ) );
-	}
-
 	/** The console's page answers 403 to a logged-in user without the capability (the page still explains). */
 	public function refusal_status() {
 		$post = is_singular() ? get_post() : null;

@@ -37,7 +37,7 @@ class Whieda_Emit_Route {
 		return $wpdb->prefix . 'whieda_emits';
 	}
 
-	public function register() {
+	public function register_routes() {
 		Whieda_Signer::register_signed_route( '/emit', array( $this, 'handle' ), $this->config );
 	}
 

@@ -63,20 +63,6 @@ class Whieda_Forwarder {
 		$this->push     = 'cli' === PHP_SAPI;
 	}
 
-	/** Listens to every inbound hook of the contract, with its full argument list. */
-	public function subscribe() {
-		foreach ( $this->contract->inbound() as $hook => $names ) {
-			add_action(
-				$hook,
-				function ( ...$args ) use ( $hook ) {
-					$this->note( $hook, $args );
-				},
-				10,
-				count( $names )
-			);
-		}
-	}
-
 	/**
 	 * Notes one call; cheap, so the page does not wait. Never changes the arguments.
 	 *

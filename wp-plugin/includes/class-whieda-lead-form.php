@@ -50,11 +50,6 @@ class Whieda_Lead_Form {
 		'telegram' => '',
 	);
 
-	public function register() {
-		add_shortcode( self::SHORTCODE, array( $this, 'render' ) );
-		add_action( 'template_redirect', array( $this, 'handle' ) );
-	}
-
 	/**
 	 * Handles a submission of the form, before the page is rendered.
 	 */

@@ -53,7 +53,7 @@ class Whieda_Outbox_Route {
 		$this->emitter   = $emitter;
 	}
 
-	public function register() {
+	public function register_routes() {
 		Whieda_Signer::register_signed_route( '/outbox', array( $this, 'handle' ), $this->config );
 		Whieda_Signer::register_signed_route( '/outbox/backlog', array( $this, 'backlog' ), $this->config );
 	}

@@ -49,7 +49,7 @@ class Whieda_Room_Route {
 		$this->sessions = $sessions;
 	}
 
-	public function register() {
+	public function register_routes() {
 		$room = '/rooms/(?P<id>[1-9][0-9]{0,19})';
 		register_rest_route(
 			self::NS,

@@ -72,7 +72,7 @@ class Whieda_Viewer_Token {
 		return Whieda_Token::mint( $secret, Whieda_Token::VIEWER, $claims, $ttl );
 	}
 
-	public function register() {
+	public function register_routes() {
 		register_rest_route(
 			'whieda/v1',
 			'/viewer/token',
