@@ -9,24 +9,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, request
+from flask import Blueprint
 
-from . import signing
-from .errors import Conflict, NotFound, Unauthorized
+from .errors import Conflict, NotFound
 from .times import utcnow
-from .web import runtime
+from .web import require_signature, runtime
 
 bp = Blueprint("jobs", __name__)
 log = logging.getLogger(__name__)
-
-
-@bp.before_request
-def require_signature() -> None:
-    config = runtime().config
-    try:
-        signing.verify(config.secret, request.headers, request.get_data(cache=True), config.clock_skew_sec)
-    except signing.BadSignature as exc:
-        raise Unauthorized(f"unsigned or badly signed request: {exc}") from None
+bp.before_request(require_signature)
 
 
 @bp.post("/v1/jobs/<int:job_id>/retry")
