@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: Config | None = None) -> Flask:
-    from . import bot_web, bridge, logs, ops, rooms, viewer
+    from . import bot_web, bridge, jobs_web, logs, ops, rooms, viewer
     from .fastpath import ViewerProgress
     from .runtime import Runtime
 
@@ -38,6 +38,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(rooms.bp)
     app.register_blueprint(viewer.bp)
     app.register_blueprint(bot_web.bp)
+    app.register_blueprint(jobs_web.bp)
     app.wsgi_app = ViewerProgress(app)  # the hottest request without Flask's per-request machinery
     return app
 

@@ -10,24 +10,16 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, request
+from flask import Blueprint
 
-from . import metrics, signing
-from .errors import Invalid, Unauthorized
+from . import metrics
+from .errors import Invalid
 from .hooks import Call
-from .web import read_json, runtime
+from .web import read_json, require_signature, runtime
 
 bp = Blueprint("bridge", __name__)
 log = logging.getLogger(__name__)
-
-
-@bp.before_request
-def require_signature() -> None:
-    config = runtime().config
-    try:
-        signing.verify(config.secret, request.headers, request.get_data(cache=True), config.clock_skew_sec)
-    except signing.BadSignature as exc:
-        raise Unauthorized(f"unsigned or badly signed request: {exc}") from None
+bp.before_request(require_signature)
 
 
 @bp.post("/v1/hooks/<hook>")

@@ -94,6 +94,11 @@ class Config:
         """Where the puller exchanges with the plugin's outbox: its REST route beside the emit route."""
         return self.emit_url.replace("/whieda/v1/emit", "/whieda/v1/outbox")
 
+    @property
+    def outbox_backlog_url(self) -> str:
+        """Where /metrics asks the plugin how many calls wait in its outbox (its table is the plugin's)."""
+        return self.emit_url.replace("/whieda/v1/emit", "/whieda/v1/outbox/backlog")
+
     def table(self, name: str) -> str:
         """The full name of one of WordPress's or the bridge's tables, e.g. ``wp_usermeta``."""
         return f"{self.table_prefix}{name}"

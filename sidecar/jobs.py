@@ -158,6 +158,11 @@ class Jobs:
         return execute(conn, f"UPDATE {self.table} SET status = %s, attempts = 0, run_at = %s, updated_at = %s"
                              " WHERE id = %s AND status = %s", (PENDING, now, now, job_id, FAILED)) == 1
 
+    def status(self, conn, job_id: int) -> str | None:
+        """A job's status; None if there is no such job."""
+        found = rows(conn, f"SELECT status FROM {self.table} WHERE id = %s", (job_id,))
+        return found[0]["status"] if found else None
+
     def counts(self, conn, now: datetime) -> dict:
         """Backlog by state, and how late the oldest due pending job is (seconds)."""
         found = rows(conn, f"SELECT status, COUNT(*) AS n, MIN(run_at) AS oldest FROM {self.table}"

@@ -44,7 +44,8 @@ class RoomState:
                    row["live_since"], row["ended_at"], int(row["live_sec"]), row["updated_at"])
 
     def public(self) -> dict:
-        """What every poller may know; the WordPress route (class-whieda-room-route.php) answers the same shape."""
+        """What every poller may know, shaped as ``contracts/room-state.json`` says (the WordPress route,
+        class-whieda-room-route.php, answers the same)."""
         return {
             "webinar_id": self.webinar_id,
             "status": self.status,

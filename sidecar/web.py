@@ -6,12 +6,22 @@ import json
 
 from flask import current_app, request
 
-from .errors import BadRequest
+from . import signing
+from .errors import BadRequest, Unauthorized
 from .runtime import Runtime
 
 
 def runtime() -> Runtime:
     return current_app.extensions["whieda"]
+
+
+def require_signature() -> None:
+    """A blueprint's ``before_request`` for routes only the plugin may call: signed with the shared secret."""
+    config = runtime().config
+    try:
+        signing.verify(config.secret, request.headers, request.get_data(cache=True), config.clock_skew_sec)
+    except signing.BadSignature as exc:
+        raise Unauthorized(f"unsigned or badly signed request: {exc}") from None
 
 
 def _no_constants(name: str):

@@ -3,6 +3,7 @@ failed jobs; a failed one can be run again, by an admin with a nonce."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -94,3 +95,87 @@ def test_the_admin_screen_lists_jobs_and_retries_a_failed_one_with_a_nonce(stack
     assert "Задание запущено снова." in admin.get(done.headers["Location"], timeout=10).text
     text, = telegram.wait_delivered(chat, 1)
     assert "Ирина" in text
+
+
+def retry_over_the_bridge(sidecar, job_id: int, sign: bool = True):
+    return sidecar.post_raw(f"/v1/jobs/{job_id}/retry", b"", sign=sign)
+
+
+def test_the_sidecar_retries_a_failed_job_only_when_the_plugin_signs_and_says_why_it_refuses(
+        stack, sidecar, telegram, failed_message):
+    chat, job = failed_message
+    log = stack.logs / "sidecar.log"
+    start = log.stat().st_size
+
+    unsigned = retry_over_the_bridge(sidecar, job["id"], sign=False)
+    assert unsigned.status_code == 401 and "unsigned" in unsigned.json()["error"]
+    forged = sidecar.post_raw(f"/v1/jobs/{job['id']}/retry", b"", headers={"X-Whieda-Signature": "sha256=00"})
+    assert forged.status_code == 401
+    unknown = retry_over_the_bridge(sidecar, 987654321)
+    assert (unknown.status_code, unknown.json()) == (404, {"error": "no job 987654321"})
+    assert jobs(stack, "telegram", f'"chat_id": "{chat}"')[0]["status"] == "failed"  # nothing moved it
+    assert telegram.delivered(chat) == []
+
+    done = retry_over_the_bridge(sidecar, job["id"])
+    assert (done.status_code, done.json()) == (200, {"status": "queued", "job_id": job["id"]})
+    text, = telegram.wait_delivered(chat, 1)
+    assert text.startswith("Ирина, здравствуйте!")
+    wait_until(lambda: jobs(stack, "telegram", f'"chat_id": "{chat}"')[0]["status"] == "done", what="the job done")
+    again = retry_over_the_bridge(sidecar, job["id"])
+    assert (again.status_code, again.json()) == (409, {"error": f"job {job['id']} is done, not failed: nothing done"})
+
+    with open(log, encoding="utf-8") as handle:
+        handle.seek(start)
+        refusals = [json.loads(line) for line in handle if "/v1/jobs/" in line and '"refused' in line]
+    assert sorted(entry["status"] for entry in refusals) == [401, 401, 404, 409]  # each refusal logged, with why
+    assert all(entry["reason"] for entry in refusals)
+
+
+def test_with_the_sidecar_down_the_screen_says_the_job_was_not_retried(stack, telegram, failed_message, sidecar_down):
+    chat, job = failed_message
+    admin = login(stack.site_url, "admin", stack.secrets["admin_password"])
+    html = admin.get(stack.site_url + PAGE, timeout=10).text
+    row = re.search(rf'<tr data-job="{job["id"]}" data-status="failed">(.*?)</tr>', html, re.S)
+    assert row, "the screen still lists the sidecar's jobs while it is down"
+    nonce = re.search(r'name="_wpnonce" value="([0-9a-f]+)"', row.group(1)).group(1)
+
+    done = admin.post(stack.site_url + "/wp-admin/admin-post.php", data={
+        "action": "whieda_job_retry", "job": job["id"], "_wpnonce": nonce, "_wp_http_referer": PAGE},
+        allow_redirects=False, timeout=20)
+    assert done.status_code == 302 and "whieda_job=unavailable" in done.headers["Location"]
+    shown = admin.get(done.headers["Location"], timeout=10).text
+    assert "Не удалось повторить задание: сайдкар недоступен, задание осталось с ошибкой." in shown
+    assert "Задание запущено снова." not in shown
+    assert jobs(stack, "telegram", f'"chat_id": "{chat}"')[0]["status"] == "failed"  # WordPress did not touch it
+
+
+def test_the_retry_button_in_a_browser_says_what_became_of_the_job(stack, sidecar, telegram, failed_message, browser):
+    from tests.browser import context_as, shoot
+    chat, job = failed_message
+    context = context_as(stack, browser, "admin", stack.secrets["admin_password"])
+    try:
+        page = context.new_page()
+        page.goto(stack.site_url + PAGE + "#whieda-jobs")
+        row = page.locator(f'tr[data-job="{job["id"]}"]')
+        row.get_by_role("button", name="Повторить").click()
+        page.wait_for_load_state("load")
+        notice = page.locator(".notice", has_text="Задание")  # WordPress moves notices under the page's title
+        assert notice.locator("p").inner_text().strip() == "Задание запущено снова."
+        shoot(page, "jobs-retried")
+        telegram.wait_delivered(chat, 1)
+
+        stack.stop("sidecar")
+        try:
+            page.goto(stack.site_url + PAGE + "#whieda-jobs")  # the job is done now: fail it again, by hand
+            stack.sql(f"UPDATE {stack.table('whieda_jobs')} SET status = 'failed' WHERE id = %s", (job["id"],))
+            page.reload()
+            page.locator(f'tr[data-job="{job["id"]}"]').get_by_role("button", name="Повторить").click()
+            page.wait_for_load_state("load")
+            notice = page.locator(".notice", has_text="Задание")
+            assert "Не удалось повторить задание: сайдкар недоступен" in notice.locator("p").inner_text()
+            assert "notice-error" in notice.get_attribute("class")
+            shoot(page, "jobs-retry-sidecar-down")
+        finally:
+            stack.start_sidecar()
+    finally:
+        context.close()

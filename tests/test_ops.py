@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import socket
 import uuid
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from sidecar import create_app
 from tests.helpers import wait_until
 
 PAYLOAD = {"lead_id": 7, "webinar_id": 42, "webinar_type": "live", "session_id": "s-1", "completed_at": 1767229200}
@@ -53,7 +56,24 @@ def test_metrics_show_the_job_and_outbox_backlogs(stack, sidecar, clean_outbox):
     stack.sql(f"INSERT INTO {stack.table('whieda_outbox')} (event_id, hook, body, status, attempts, next_attempt_at,"
               " last_error, created_at, updated_at) VALUES (%s, 'core_user_login', '{}', 'failed', 1, UTC_TIMESTAMP(),"
               " 'HTTP 422', UTC_TIMESTAMP(), UTC_TIMESTAMP())", (str(uuid.uuid4()),))
-    assert value(scrape(sidecar), "whieda_outbox", status="failed") == 1
+    values = scrape(sidecar)
+    assert value(values, "whieda_outbox", status="failed") == 1 and value(values, "whieda_outbox_up") == 1
+
+
+def test_the_outbox_backlog_is_asked_of_wordpress_signed_and_absent_while_it_cannot_be_reached(stack, config):
+    """The outbox is the plugin's table: /metrics asks the plugin (signed), and says so when it cannot."""
+    assert requests.post(f"{stack.site_url}/?rest_route=/whieda/v1/outbox/backlog", timeout=10).status_code == 401
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    away = dataclasses.replace(config, wp_url=f"http://127.0.0.1:{port}", wp_emit_url="")
+    answer = create_app(away).test_client().get("/metrics")
+    assert answer.status_code == 200
+    values = {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+              for family in text_string_to_metric_families(answer.get_data(as_text=True)) for sample in family.samples}
+    assert value(values, "whieda_outbox_up") == 0
+    assert not [name for name, _ in values if name == "whieda_outbox"]  # absent, not a made-up zero
+    assert value(values, "whieda_database_up") == 1  # the jobs still come from the sidecar's own table
 
 
 def test_every_applied_event_is_one_json_log_line_without_secrets(stack, sidecar):

@@ -7,10 +7,12 @@ import re
 import pytest
 import requests
 
+from sidecar.config import default_contracts_dir
+from sidecar.contracts import Contract
 from tests.helpers import wait_until
 from tests.live import new_webinar, set_status
-from tests.test_openapi import schema
 
+ROOM_STATE = Contract.load(default_contracts_dir()).envelopes["room-state"]  # contracts/room-state.json
 EMBED = '<iframe src="https://player.example.test/?a=1&b=2"></iframe><script>alert("x")</script>'
 
 
@@ -38,9 +40,35 @@ def test_cta_and_status_reach_both_endpoints_as_soon_as_the_command_is_delivered
     assert fast == wordpress  # one state, whichever endpoint answers
     for where, url in endpoints(stack, webinar).items():
         state = requests.get(url, timeout=5).json()
-        schema("RoomState").validate(state)  # as contracts/openapi.yaml documents it
+        ROOM_STATE.validate(state)  # as contracts/room-state.json defines it
         # The CTA's label and link as of the last command, made absolute for any page.
         assert (state["cta_label"], state["cta_url"]) == ("Оставить заявку", f"{stack.site_url}/?next=1"), where
+
+
+def test_both_endpoints_answer_the_contracts_room_state_and_the_same_one_in_every_state(stack, sidecar):
+    """contracts/room-state.json is the one definition of the shape: the sidecar's answer and WordPress's
+    validate against it, carry its properties in its order, and are equal, whatever the room's state."""
+    fields = list(ROOM_STATE.schema["properties"])
+    scheduled = new_webinar(stack, "Ещё не начался")
+    live = new_webinar(stack, "В эфире", cta_label="Записаться", cta_url="https://example.test/offer")
+    set_status(stack, live, "start")
+    cta(stack, live, True)
+    ended = new_webinar(stack, "Закончился", cta_label="Запись", cta_url="/recording")
+    set_status(stack, ended, "start")
+    cta(stack, ended, True)
+    set_status(stack, ended, "stop")
+    external = new_webinar(stack, "Чат в Zoom", stream_type="zoom", chat_embed="<b>chat</b>")
+    set_status(stack, external, "start")
+    seen = {}
+    for webinar in (scheduled, live, ended, external):
+        fast, wordpress = (requests.get(url, timeout=5).json() for url in endpoints(stack, webinar).values())
+        for answer in (fast, wordpress):
+            ROOM_STATE.validate(answer)
+            assert list(answer) == fields
+        assert fast == wordpress
+        seen[webinar] = (fast["status"], fast["cta_visible"], fast["version"] > 0)
+    assert seen == {scheduled: ("scheduled", False, False), live: ("live", True, True), ended: ("ended", True, True),
+                    external: ("live", False, True)}
 
 
 def test_the_public_state_never_carries_the_stream_and_the_embeds_reach_only_admitted_people(stack, sidecar):

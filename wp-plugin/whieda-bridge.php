@@ -20,6 +20,7 @@ define( 'WHIEDA_BRIDGE_VERSION', '0.1.0' );
 define( 'WHIEDA_BRIDGE_FILE', __FILE__ );
 define( 'WHIEDA_BRIDGE_DIR', __DIR__ );
 
+require_once __DIR__ . '/includes/class-whieda-log.php';
 require_once __DIR__ . '/includes/class-whieda-config.php';
 require_once __DIR__ . '/includes/class-whieda-contract.php';
 require_once __DIR__ . '/includes/class-whieda-signer.php';
@@ -65,4 +66,4 @@ require_once __DIR__ . '/includes/class-whieda-plugin.php';
 register_activation_hook( __FILE__, array( 'Whieda_Plugin', 'activate' ) );
 register_deactivation_hook( __FILE__, array( 'Whieda_Plugin', 'deactivate' ) );
 
-Whieda_Plugin::instance()->register();
+Whieda_Plugin::instance()->register_hooks();

@@ -48,14 +48,6 @@ class Whieda_Admin_Console {
 	/** Transient prefix: what the last save took out of the embeds, shown once to the speaker who saved. */
 	const NOTES_KEY = 'whieda_console_notes_';
 
-	public function register() {
-		add_shortcode( self::SHORTCODE, array( $this, 'render' ) );
-		add_action( 'admin_post_' . self::ACTION, array( $this, 'handle' ) );
-		add_action( 'admin_post_nopriv_' . self::ACTION, array( $this, 'refuse' ) );
-		add_action( 'init', array( __CLASS__, 'grant_caps' ), 20, 0 ); // After Core registers its roles.
-		add_action( 'template_redirect', array( $this, 'refusal_status' ) );
-	}
-
 	/** The console's page answers 403 to a logged-in user without the capability (the page still explains). */
 	public function refusal_status() {
 		$post = is_singular() ? get_post() : null;
@@ -188,7 +180,7 @@ class Whieda_Admin_Console {
 		// Fields come with every command from the console's form (isset title); a speaker's are disabled there.
 		$edit = isset( self::EDITS[ $command ] ) ? self::EDITS[ $command ] : ( isset( $_POST['title'] ) ? 'edit' : '' ); // phpcs:ignore WordPress.Security.NonceVerification
 		if ( '' !== $edit && ! self::may_edit( $edit, $webinar_id ) ) {
-			Whieda_Forwarder::log( sprintf( 'console: user %d may not %s webinar %d', get_current_user_id(), $edit, $webinar_id ) );
+			Whieda_Log::write( sprintf( 'console: user %d may not %s webinar %d', get_current_user_id(), $edit, $webinar_id ) );
 			wp_die( esc_html__( 'Менять поля этого вебинара, создавать и публиковать вебинары могут его автор и редакторы сайта. Начать и завершить эфир, показать и скрыть кнопку вы можете.', 'whieda-bridge' ), '', array( 'response' => 403, 'back_link' => true ) );
 		}
 		if ( ! in_array( $command, self::COMMANDS, true ) || ! wp_verify_nonce( $nonce, self::ACTION . '_' . $webinar_id ) ) {

@@ -44,15 +44,6 @@ class Whieda_Admin {
 		$this->object_cache = $object_cache ? $object_cache : new Whieda_Object_Cache();
 	}
 
-	public function register() {
-		add_action( 'admin_menu', array( $this, 'add_page' ) );
-		add_action( 'admin_init', array( $this, 'register_setting' ) );
-		add_action( 'admin_post_whieda_replay', array( $this, 'handle_replay' ) );
-		add_action( 'admin_post_whieda_requeue', array( $this, 'handle_requeue' ) );
-		add_action( 'admin_post_whieda_object_cache_enable', array( $this, 'handle_object_cache_enable' ) );
-		add_action( 'admin_post_whieda_object_cache_disable', array( $this, 'handle_object_cache_disable' ) );
-	}
-
 	public function add_page() {
 		add_options_page( __( 'Whieda: мост вебинаров', 'whieda-bridge' ), __( 'Whieda', 'whieda-bridge' ), self::CAPABILITY, self::PAGE, array( $this, 'render' ) );
 	}
@@ -164,7 +155,7 @@ class Whieda_Admin {
 	 */
 	private function after_object_cache( $done, $notice ) {
 		if ( is_wp_error( $done ) ) {
-			Whieda_Forwarder::log( 'object cache drop-in: ' . $done->get_error_message() );
+			Whieda_Log::write( 'object cache drop-in: ' . $done->get_error_message() );
 			$this->back( 'cache_error', 0, $done->get_error_code() );
 		}
 		$this->back( $notice, 0 );

@@ -24,17 +24,6 @@ class Whieda_Autowebinar_Meta {
 	/** @var array<int, array<string, string[]>> User id => key => raw values (oldest row first), this request. */
 	private $read = array();
 
-	public function register() {
-		if ( ! wp_using_ext_object_cache() ) {
-			return;
-		}
-		add_filter( 'get_user_metadata', array( $this, 'filter' ), 10, 4 );
-		// WordPress's own writes of these keys in this request (uninstall, another plugin) are read again.
-		foreach ( array( 'added_user_meta', 'updated_user_meta', 'deleted_user_meta' ) as $written ) {
-			add_action( $written, array( $this, 'forget' ), 10, 2 );
-		}
-	}
-
 	/**
 	 * The get_user_metadata filter.
 	 *

@@ -48,11 +48,6 @@ class Whieda_Autowebinar {
 		$this->config = $config;
 	}
 
-	public function register() {
-		add_shortcode( self::SHORTCODE, array( $this, 'render' ) );
-		add_action( 'wp_enqueue_scripts', array( $this, 'register_assets' ) );
-	}
-
 	public function register_assets() {
 		if ( wp_script_is( self::HANDLE, 'registered' ) ) {
 			return;

@@ -22,12 +22,7 @@ class Whieda_Calendar {
 	/** Minutes before the start the calendar reminds. */
 	const ALARM_MIN = 15;
 
-	public function register() {
-		add_action( 'rest_api_init', array( $this, 'register_route' ) );
-		add_action( 'webinar_schedule_changed', array( __CLASS__, 'start_moved' ), 10, 2 );
-	}
-
-	public function register_route() {
+	public function register_routes() {
 		register_rest_route(
 			'whieda/v1',
 			'/calendar/(?P<id>[1-9][0-9]{0,19})',

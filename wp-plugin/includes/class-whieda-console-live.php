@@ -22,11 +22,7 @@ class Whieda_Console_Live {
 	/** Names listed at most; the count is always the whole. */
 	const LIST_LIMIT = 200;
 
-	public function register() {
-		add_action( 'rest_api_init', array( $this, 'register_route' ) );
-	}
-
-	public function register_route() {
+	public function register_routes() {
 		register_rest_route(
 			Whieda_Room_Route::NS,
 			'/rooms/(?P<id>[1-9][0-9]{0,19})/live',

@@ -1,6 +1,6 @@
 <?php
 /**
- * The hook contract (contracts/hooks/*.json), as the plugin needs it.
+ * The contract (contracts/hooks/*.json, contracts/room-state.json), as the plugin needs it.
  *
  * @package Whieda_Bridge
  */
@@ -19,6 +19,9 @@ class Whieda_Contract {
 
 	/** @var array<string, string[]> Inbound hooks (in, both) => argument names. */
 	private $inbound = array();
+
+	/** @var string[] The properties of a room's public state (contracts/room-state.json), in order. */
+	private $room_state = array();
 
 	/** @var string The contracts/ folder read. */
 	private $dir;
@@ -46,6 +49,14 @@ class Whieda_Contract {
 				$this->inbound[ $doc['title'] ] = $doc['x-args'];
 			}
 		}
+		$file = $dir . '/room-state.json';
+		$text = is_readable( $file ) ? file_get_contents( $file ) : false; // phpcs:ignore WordPress.WP.AlternativeFunctions.file_get_contents_file_get_contents -- a local file.
+		$doc  = false === $text ? null : json_decode( $text, true );
+		if ( is_array( $doc ) && isset( $doc['properties'] ) && is_array( $doc['properties'] ) ) {
+			$this->room_state = array_keys( $doc['properties'] );
+		} elseif ( array() !== $this->hooks ) {
+			$this->broken[] = basename( $file );
+		}
 	}
 
 	/**
@@ -63,6 +74,16 @@ class Whieda_Contract {
 			return sprintf( __( 'нет папки контракта хуков %s (или в ней нет файлов hooks/*.json)', 'whieda-bridge' ), $this->dir );
 		}
 		return '';
+	}
+
+	/**
+	 * The properties a room's public state answers, in order (contracts/room-state.json, the one
+	 * definition of that shape, which the sidecar's RoomState.public() answers too).
+	 *
+	 * @return string[]
+	 */
+	public function room_state_fields() {
+		return $this->room_state;
 	}
 
 	/**

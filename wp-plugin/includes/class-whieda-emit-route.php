@@ -37,7 +37,7 @@ class Whieda_Emit_Route {
 		return $wpdb->prefix . 'whieda_emits';
 	}
 
-	public function register() {
+	public function register_routes() {
 		Whieda_Signer::register_signed_route( '/emit', array( $this, 'handle' ), $this->config );
 	}
 
@@ -52,7 +52,7 @@ class Whieda_Emit_Route {
 		}
 		$valid = $this->emitter->check( $body['hook'], $body['args'] );
 		if ( is_wp_error( $valid ) ) {
-			Whieda_Forwarder::log( 'emit route refused ' . $body['event_id'] . ': ' . $valid->get_error_message() );
+			Whieda_Log::write( 'emit route refused ' . $body['event_id'] . ': ' . $valid->get_error_message() );
 			return $valid;
 		}
 		if ( ! $this->emitter->remember( $body['event_id'], $body['hook'] ) ) {

@@ -94,14 +94,14 @@ class Whieda_Emitter {
 	public function fire( $hook, $args ) {
 		$valid = $this->check( $hook, $args );
 		if ( is_wp_error( $valid ) ) {
-			Whieda_Forwarder::log( 'emit refused: ' . $valid->get_error_message() );
+			Whieda_Log::write( 'emit refused: ' . $valid->get_error_message() );
 			return false;
 		}
 		$this->firing[ $hook ] = ( isset( $this->firing[ $hook ] ) ? $this->firing[ $hook ] : 0 ) + 1;
 		try {
 			do_action_ref_array( $hook, array_values( $args ) );
 		} catch ( Throwable $error ) {
-			Whieda_Forwarder::log( sprintf( 'a listener of %s threw %s: %s', $hook, get_class( $error ), $error->getMessage() ) );
+			Whieda_Log::write( sprintf( 'a listener of %s threw %s: %s', $hook, get_class( $error ), $error->getMessage() ) );
 		} finally {
 			--$this->firing[ $hook ];
 		}

@@ -63,20 +63,6 @@ class Whieda_Forwarder {
 		$this->push     = 'cli' === PHP_SAPI;
 	}
 
-	/** Listens to every inbound hook of the contract, with its full argument list. */
-	public function subscribe() {
-		foreach ( $this->contract->inbound() as $hook => $names ) {
-			add_action(
-				$hook,
-				function ( ...$args ) use ( $hook ) {
-					$this->note( $hook, $args );
-				},
-				10,
-				count( $names )
-			);
-		}
-	}
-
 	/**
 	 * Notes one call; cheap, so the page does not wait. Never changes the arguments.
 	 *
@@ -165,7 +151,7 @@ class Whieda_Forwarder {
 		}
 		// The database refused the outbox: rather than lose the calls, send them the direct way.
 		global $wpdb;
-		self::log( sprintf( 'could not store %d call(s) in the outbox (%s); sending them to the sidecar directly', count( $calls ), $wpdb->last_error ) );
+		Whieda_Log::write( sprintf( 'could not store %d call(s) in the outbox (%s); sending them to the sidecar directly', count( $calls ), $wpdb->last_error ) );
 		foreach ( $calls as $call ) {
 			$this->deliver( $call );
 		}
@@ -213,18 +199,14 @@ class Whieda_Forwarder {
 					if ( ! $force && strtotime( $row->next_attempt_at . ' UTC' ) > time() ) {
 						break 2; // The head waits for its backoff; nothing may overtake it.
 					}
-					$result = $this->client->post_hook( $row->hook, $this->outgoing_body( $row->hook, $row->body ) );
-					if ( 'ok' === $result['outcome'] ) {
+					list( $outcome, $error ) = $this->send( $row->hook, $row->event_id, $row->body );
+					if ( 'ok' === $outcome ) {
 						$this->outbox->delete( $row->id );
-						$this->breaker->success();
-						$this->emitter->fire_all_once( $result['data']['emit'] ?? array() );
 						++$delivered;
-					} elseif ( 'refused' === $result['outcome'] ) {
-						$this->outbox->fail( $row, $this->describe( $result ) );
-						self::log( sprintf( '%s %s refused by the sidecar: %s', $row->hook, $row->event_id, $this->describe( $result ) ) );
+					} elseif ( 'refused' === $outcome ) {
+						$this->outbox->fail( $row, $error );
 					} else {
-						$this->breaker->failure();
-						$this->outbox->retry_later( $row, $this->backoff( (int) $row->attempts + 1 ), $this->describe( $result ) );
+						$this->outbox->retry_later( $row, $this->backoff( (int) $row->attempts + 1 ), $error );
 						break 2;
 					}
 				}
@@ -246,19 +228,35 @@ class Whieda_Forwarder {
 			$this->outbox->add( $call['event_id'], $call['hook'], $call['body'], Whieda_Outbox::PENDING, $wait, 0 );
 			return;
 		}
-		$result = $this->client->post_hook( $call['hook'], $this->outgoing_body( $call['hook'], $call['body'] ) );
+		list( $outcome, $error ) = $this->send( $call['hook'], $call['event_id'], $call['body'] );
+		if ( 'ok' !== $outcome ) {
+			$status = 'refused' === $outcome ? Whieda_Outbox::FAILED : Whieda_Outbox::PENDING;
+			$this->outbox->add( $call['event_id'], $call['hook'], $call['body'], $status, $error, 1 );
+		}
+	}
+
+	/**
+	 * Posts one call to the sidecar and does what its answer means, for replay() and deliver() alike:
+	 * ok closes the breaker and fires the emits; refused is logged; unavailable opens the breaker. The
+	 * caller keeps the outbox row in step.
+	 *
+	 * @param string $hook     Hook name.
+	 * @param string $event_id The call's event id, for the log.
+	 * @param string $body     The stored JSON body.
+	 * @return array{0: string, 1: string} The outcome ('ok', 'refused' or 'unavailable') and why it did not go.
+	 */
+	private function send( $hook, $event_id, $body ) {
+		$result = $this->client->post_hook( $hook, $this->outgoing_body( $hook, $body ) );
+		$error  = Whieda_Sidecar_Client::describe( $result );
 		if ( 'ok' === $result['outcome'] ) {
 			$this->breaker->success();
 			$this->emitter->fire_all_once( $result['data']['emit'] ?? array() );
-			return;
+		} elseif ( 'refused' === $result['outcome'] ) {
+			Whieda_Log::write( sprintf( '%s %s refused by the sidecar: %s', $hook, $event_id, $error ) );
+		} else {
+			$this->breaker->failure();
 		}
-		if ( 'refused' === $result['outcome'] ) {
-			self::log( sprintf( '%s %s refused by the sidecar: %s', $call['hook'], $call['event_id'], $this->describe( $result ) ) );
-			$this->outbox->add( $call['event_id'], $call['hook'], $call['body'], Whieda_Outbox::FAILED, $this->describe( $result ), 1 );
-			return;
-		}
-		$this->breaker->failure();
-		$this->outbox->add( $call['event_id'], $call['hook'], $call['body'], Whieda_Outbox::PENDING, $this->describe( $result ), 1 );
+		return array( $result['outcome'], $error );
 	}
 
 	/**
@@ -295,18 +293,5 @@ class Whieda_Forwarder {
 	 */
 	public function backoff( $attempts ) {
 		return (int) min( self::MAX_BACKOFF, 2 ** min( $attempts, 10 ) );
-	}
-
-	public function describe( $result ) {
-		return trim( ( $result['status'] ? 'HTTP ' . $result['status'] . ': ' : '' ) . $result['error'] );
-	}
-
-	/**
-	 * Writes one line to PHP's error log, never a secret or a body.
-	 *
-	 * @param string $message Message.
-	 */
-	public static function log( $message ) {
-		error_log( 'whieda-bridge: ' . $message ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log
 	}
 }

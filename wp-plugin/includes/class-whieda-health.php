@@ -99,10 +99,6 @@ class Whieda_Health {
 	}
 
 	/** The admin notice on the plugin's screens (its settings and the plugins list). */
-	public function register() {
-		add_action( 'admin_notices', array( $this, 'notice' ) );
-	}
-
 	public function notice() {
 		$screen = function_exists( 'get_current_screen' ) ? get_current_screen() : null;
 		if ( ! $screen || ! in_array( $screen->id, array( 'settings_page_whieda', 'plugins' ), true ) || ! current_user_can( 'manage_options' ) ) {

@@ -10,19 +10,21 @@ defined( 'ABSPATH' ) || exit;
 /**
  * Lists what the sidecar will do (Telegram messages with their scenario and chat, reminders, emits to
  * WordPress) and what failed, like Action Scheduler's list; a failed job can be run again. It reads the
- * sidecar's {prefix}whieda_jobs through $wpdb, as the room state route reads {prefix}whieda_rooms (one
- * database, and the screen works while the sidecar is down); the retry is a single guarded UPDATE of a
- * failed row back to pending — the state `python -m sidecar jobs --retry ID` sets too. Capability
- * manage_options and a nonce per job.
+ * sidecar's {prefix}whieda_jobs through $wpdb, read-only (one database, and the screen works while the
+ * sidecar is down); the retry is asked of the sidecar, the table's one owner, through its signed
+ * POST /v1/jobs/{id}/retry (what `python -m sidecar jobs --retry ID` does), and the notice says what it
+ * answered. Capability manage_options and a nonce per job.
  */
 class Whieda_Jobs_View {
 
 	const ACTION = 'whieda_job_retry';
 	const LIMIT  = 50;
 
-	public function register() {
-		add_action( 'whieda_admin_sections', array( $this, 'render' ) );
-		add_action( 'admin_post_' . self::ACTION, array( $this, 'handle_retry' ) );
+	/** @var Whieda_Sidecar_Client */
+	private $client;
+
+	public function __construct( Whieda_Sidecar_Client $client ) {
+		$this->client = $client;
 	}
 
 	private static function table() {
@@ -81,10 +83,28 @@ class Whieda_Jobs_View {
 		}
 		$job = isset( $_POST['job'] ) ? absint( $_POST['job'] ) : 0; // phpcs:ignore WordPress.Security.NonceVerification.Missing -- checked next.
 		check_admin_referer( self::ACTION . '_' . $job );
-		global $wpdb;
-		$now  = gmdate( 'Y-m-d H:i:s' );
-		$done = $wpdb->query( $wpdb->prepare( 'UPDATE ' . self::table() . " SET status = 'pending', attempts = 0, run_at = %s, updated_at = %s WHERE id = %d AND status = 'failed'", $now, $now, $job ) ); // phpcs:ignore WordPress.DB
-		wp_safe_redirect( add_query_arg( array( 'page' => Whieda_Admin::PAGE, 'whieda_job' => 1 === $done ? 'retried' : 'unchanged' ), admin_url( 'options-general.php' ) ) . '#whieda-jobs' );
+		$result = $this->client->retry_job( $job );
+		$notice = self::notice_of( $result );
+		if ( 'retried' !== $notice ) {
+			Whieda_Log::write( sprintf( 'job %d not retried: %s', $job, Whieda_Sidecar_Client::describe( $result ) ) );
+		}
+		wp_safe_redirect( add_query_arg( array( 'page' => Whieda_Admin::PAGE, 'whieda_job' => $notice ), admin_url( 'options-general.php' ) ) . '#whieda-jobs' );
 		exit;
+	}
+
+	/**
+	 * The notice the screen shows for the sidecar's answer to a retry.
+	 *
+	 * @param array $result Whieda_Sidecar_Client::retry_job()'s answer.
+	 * @return string retried, unchanged (not failed), unknown (no such job), unavailable or refused.
+	 */
+	private static function notice_of( $result ) {
+		if ( 'ok' === $result['outcome'] ) {
+			return 'retried';
+		}
+		if ( 'unavailable' === $result['outcome'] ) {
+			return 'unavailable';
+		}
+		return array( 409 => 'unchanged', 404 => 'unknown' )[ $result['status'] ] ?? 'refused';
 	}
 }

@@ -50,11 +50,6 @@ class Whieda_Lead_Form {
 		'telegram' => '',
 	);
 
-	public function register() {
-		add_shortcode( self::SHORTCODE, array( $this, 'render' ) );
-		add_action( 'template_redirect', array( $this, 'handle' ) );
-	}
-
 	/**
 	 * Handles a submission of the form, before the page is rendered.
 	 */
@@ -86,7 +81,7 @@ class Whieda_Lead_Form {
 		}
 		$admitted = ( new Whieda_Lead_Guard() )->admit( $this->values, $post, self::client_ip() );
 		if ( is_wp_error( $admitted ) ) {
-			Whieda_Forwarder::log( 'lead form refused: ' . $admitted->get_error_code() );
+			Whieda_Log::write( 'lead form refused: ' . $admitted->get_error_code() );
 			$this->errors['form'] = $admitted->get_error_message();
 			return;
 		}

@@ -16,7 +16,8 @@ defined( 'ABSPATH' ) || exit;
  * - failed: the sidecar could not apply it now; the row waits for its backoff and no call is
  *   handed out, so nothing overtakes it.
  * The answer (contracts/outbox-batch.json) is signed too, so the sidecar applies only calls this
- * site stored. The plugin alone writes its table: the sidecar never reads it (ARCHITECTURE §6).
+ * site stored. The plugin alone writes its table: the sidecar never reads it (ARCHITECTURE §6), and
+ * asks the backlog for its /metrics through the signed POST /wp-json/whieda/v1/outbox/backlog.
  */
 class Whieda_Outbox_Route {
 
@@ -52,8 +53,23 @@ class Whieda_Outbox_Route {
 		$this->emitter   = $emitter;
 	}
 
-	public function register() {
+	public function register_routes() {
 		Whieda_Signer::register_signed_route( '/outbox', array( $this, 'handle' ), $this->config );
+		Whieda_Signer::register_signed_route( '/outbox/backlog', array( $this, 'backlog' ), $this->config );
+	}
+
+	/**
+	 * POST /wp-json/whieda/v1/outbox/backlog: how many calls wait, for the sidecar's /metrics (the
+	 * sidecar asks; it never reads this table).
+	 *
+	 * @return array{pending: int, failed: int}
+	 */
+	public function backlog() {
+		$counts = $this->outbox->counts();
+		return array(
+			'pending' => $counts['pending'],
+			'failed'  => $counts['failed'],
+		);
 	}
 
 	/**
@@ -63,7 +79,7 @@ class Whieda_Outbox_Route {
 	public function handle( WP_REST_Request $request ) {
 		$body = $this->parse( $request->get_body() );
 		if ( is_wp_error( $body ) ) {
-			Whieda_Forwarder::log( 'outbox route refused an exchange: ' . $body->get_error_message() );
+			Whieda_Log::write( 'outbox route refused an exchange: ' . $body->get_error_message() );
 			return $body;
 		}
 		if ( ! $this->outbox->lock( self::LOCK_WAIT ) ) {
@@ -83,7 +99,7 @@ class Whieda_Outbox_Route {
 				if ( isset( $rows[ $refused['id'] ] ) ) {
 					$row = $rows[ $refused['id'] ];
 					$this->outbox->fail( $row, $refused['error'] );
-					Whieda_Forwarder::log( sprintf( '%s %s refused by the sidecar: %s', $row->hook, $row->event_id, $refused['error'] ) );
+					Whieda_Log::write( sprintf( '%s %s refused by the sidecar: %s', $row->hook, $row->event_id, $refused['error'] ) );
 				}
 			}
 			if ( array() !== $body['delivered'] || array() !== $body['refused'] ) {

@@ -54,7 +54,7 @@ class Whieda_Outbox {
 			)
 		);
 		if ( false === $stored ) { // The database refused (0 is a repeat already stored): the call is lost; say so.
-			Whieda_Forwarder::log( sprintf( 'could not store %s %s in the outbox, the call is lost: %s', $hook, $event_id, $wpdb->last_error ) );
+			Whieda_Log::write( sprintf( 'could not store %s %s in the outbox, the call is lost: %s', $hook, $event_id, $wpdb->last_error ) );
 			return false;
 		}
 		return 1 === $stored;

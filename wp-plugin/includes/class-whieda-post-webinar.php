@@ -26,10 +26,6 @@ class Whieda_Post_Webinar {
 	/** How long a route is remembered for the screens. */
 	const ROUTE_TTL = 30 * DAY_IN_SECONDS;
 
-	public function register() {
-		add_action( 'post_webinar_route', array( __CLASS__, 'route' ) );
-	}
-
 	/**
 	 * Listener of post_webinar_route: remembers the route for this lead's screens.
 	 *

@@ -30,7 +30,7 @@ class Whieda_Replay_Route {
 		$this->outbox    = $outbox;
 	}
 
-	public function register() {
+	public function register_routes() {
 		Whieda_Signer::register_signed_route( '/replay', array( $this, 'handle' ), $this->config );
 	}
 

@@ -23,11 +23,6 @@ class Whieda_Reports {
 	/** Characters a spreadsheet reads as the start of a formula (OWASP "CSV injection"). */
 	const FORMULA_START = array( '=', '+', '-', '@', "\t", "\r" );
 
-	public function register() {
-		add_action( 'admin_menu', array( $this, 'add_page' ) );
-		add_action( 'admin_post_' . self::CSV, array( $this, 'csv' ) );
-	}
-
 	public function add_page() {
 		add_menu_page( __( 'Отчёты вебинаров', 'whieda-bridge' ), __( 'Отчёты вебинаров', 'whieda-bridge' ), self::CAP, self::PAGE, array( $this, 'render' ), 'dashicons-chart-area', 58 );
 	}

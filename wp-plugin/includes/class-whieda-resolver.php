@@ -20,10 +20,6 @@ class Whieda_Resolver {
 	/** Telegram chat ids: numeric (negative for groups) or @channelusername. */
 	const CHAT_ID = '/^(-?[1-9][0-9]{0,19}|@[A-Za-z][A-Za-z0-9_]{4,31})$/';
 
-	public function register() {
-		add_filter( 'whieda_resolved', array( $this, 'resolve' ), 10, 3 );
-	}
-
 	/**
 	 * @param array  $resolved What other filters resolved.
 	 * @param string $hook     Hook name.

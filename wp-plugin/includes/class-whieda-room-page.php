@@ -29,10 +29,6 @@ class Whieda_Room_Page {
 	 */
 	const POLL_SEC = 0.5;
 
-	public function register() {
-		add_shortcode( self::SHORTCODE, array( $this, 'render' ) );
-	}
-
 	/**
 	 * Where a live webinar's room is: the messages' links (reminders, follow-ups) and the schedule's.
 	 *

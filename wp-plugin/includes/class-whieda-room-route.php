@@ -49,7 +49,7 @@ class Whieda_Room_Route {
 		$this->sessions = $sessions;
 	}
 
-	public function register() {
+	public function register_routes() {
 		$room = '/rooms/(?P<id>[1-9][0-9]{0,19})';
 		register_rest_route(
 			self::NS,
@@ -128,7 +128,8 @@ class Whieda_Room_Route {
 
 	/**
 	 * A room's public state as the REST route and the room pages show it, read from {prefix}whieda_rooms
-	 * (a room no command reached yet is 'scheduled', version 0). The same shape as the sidecar's.
+	 * (a room no command reached yet is 'scheduled', version 0): the properties of contracts/room-state.json,
+	 * in its order, as the sidecar answers them.
 	 *
 	 * @param int $webinar_id Webinar.
 	 * @return array
@@ -141,7 +142,7 @@ class Whieda_Room_Route {
 		$wpdb->suppress_errors( $suppress );
 		$details = $row ? json_decode( (string) $row->details, true ) : array();
 		$details = is_array( $details ) ? $details : array();
-		return array(
+		$known   = array(
 			'webinar_id'  => $webinar_id,
 			'status'      => $row ? (string) $row->status : 'scheduled',
 			'cta_visible' => $row && (bool) $row->cta_visible,
@@ -150,6 +151,15 @@ class Whieda_Room_Route {
 			'version'     => $row ? (int) $row->version : 0,
 			'updated_at'  => $row ? gmdate( 'Y-m-d\TH:i:s\Z', strtotime( $row->updated_at . ' UTC' ) ) : null,
 		);
+		$fields = Whieda_Plugin::instance()->contract->room_state_fields();
+		if ( array() === $fields ) {
+			return $known; // The contract is missing: its screens say so, and the pages keep their room state.
+		}
+		$state = array();
+		foreach ( $fields as $field ) {
+			$state[ $field ] = $known[ $field ]; // A property the contract added and this code does not know warns.
+		}
+		return $state;
 	}
 
 	/**
@@ -234,7 +244,7 @@ class Whieda_Room_Route {
 			$refusal = array( 'whieda_not_in_room', __( 'Участие засчитывается, только если вы были в комнате во время эфира. Откройте комнату вебинара, пока идёт эфир.', 'whieda-bridge' ) );
 		}
 		if ( $refusal ) {
-			Whieda_Forwarder::log( sprintf( 'completion refused (%s): lead %d, webinar %d, session "%s"', $refusal[0], $lead_id, $webinar_id, $session_id ) );
+			Whieda_Log::write( sprintf( 'completion refused (%s): lead %d, webinar %d, session "%s"', $refusal[0], $lead_id, $webinar_id, $session_id ) );
 			return new WP_Error( $refusal[0], $refusal[1], array( 'status' => 409 ) );
 		}
 		$first = $this->sessions->mark( 'completed_at', $lead_id, $webinar_id, $session_id );

@@ -23,12 +23,6 @@ class Whieda_Schedule_Page {
 	/** User meta prefix: the time the user registered for a webinar (so the button fires once). */
 	const REGISTERED_META = 'whieda_registered_';
 
-	public function register() {
-		add_shortcode( self::SHORTCODE, array( $this, 'render' ) );
-		add_action( 'admin_post_' . self::ACTION, array( $this, 'handle' ) );
-		add_action( 'admin_post_nopriv_' . self::ACTION, array( $this, 'handle_guest' ) );
-	}
-
 	/**
 	 * The site's sign-up page (Core's), where guests are sent.
 	 *

@@ -28,16 +28,6 @@ class Whieda_Schedule_Watch {
 		$this->resolver = $resolver;
 	}
 
-	public function register() {
-		foreach ( array( 'added_post_meta', 'updated_post_meta', 'deleted_post_meta' ) as $hook ) {
-			add_action( $hook, array( $this, 'meta_changed' ), 10, 3 );
-		}
-		foreach ( array( 'trashed_post', 'untrashed_post', 'before_delete_post' ) as $hook ) {
-			add_action( $hook, array( $this, 'post_changed' ) );
-		}
-		add_action( 'shutdown', array( $this, 'fire' ), 10 ); // Before the bridge delivers its calls (100).
-	}
-
 	/**
 	 * @param int|array $meta_ids  Meta id(s).
 	 * @param int       $object_id Post id.

@@ -31,17 +31,39 @@ class Whieda_Sidecar_Client {
 	}
 
 	/**
-	 * Posts one forwarded call.
+	 * Posts one forwarded call (POST /v1/hooks/{hook}).
 	 *
 	 * @param string $hook Hook name.
 	 * @param string $body JSON body.
 	 * @return array{outcome: string, status: int, data: array|null, error: string}
 	 */
 	public function post_hook( $hook, $body ) {
+		return $this->post_signed( '/v1/hooks/' . rawurlencode( $hook ), $body );
+	}
+
+	/**
+	 * Asks the sidecar to run a failed job again (the jobs screen's «Повторить»): the sidecar owns its
+	 * jobs table. 'refused' with status 404 (no such job) or 409 (not failed), or 'unavailable'.
+	 *
+	 * @param int $job_id Job.
+	 * @return array{outcome: string, status: int, data: array|null, error: string}
+	 */
+	public function retry_job( $job_id ) {
+		return $this->post_signed( '/v1/jobs/' . absint( $job_id ) . '/retry', '' );
+	}
+
+	/**
+	 * A signed POST to one of the sidecar's bridge routes, and what its answer means.
+	 *
+	 * @param string $path Path under the sidecar URL.
+	 * @param string $body JSON body ('' for none).
+	 * @return array{outcome: string, status: int, data: array|null, error: string}
+	 */
+	private function post_signed( $path, $body ) {
 		$signer   = new Whieda_Signer( $this->config->secret() );
 		$response = $this->request(
 			'POST',
-			'/v1/hooks/' . rawurlencode( $hook ),
+			$path,
 			array(
 				'body'    => $body,
 				'headers' => array( 'Content-Type' => 'application/json' ) + $signer->headers( $body ),
@@ -168,6 +190,16 @@ class Whieda_Sidecar_Client {
 	 */
 	public function set_connect_timeout( $handle ) {
 		curl_setopt( $handle, CURLOPT_CONNECTTIMEOUT_MS, $this->connect_timeout_ms ); // phpcs:ignore WordPress.WP.AlternativeFunctions.curl_curl_setopt
+	}
+
+	/**
+	 * An answer's failure in a few words, as the outbox and the log keep it: "HTTP 422: reason".
+	 *
+	 * @param array $result A post_hook() / retry_job() answer.
+	 * @return string
+	 */
+	public static function describe( $result ) {
+		return trim( ( $result['status'] ? 'HTTP ' . $result['status'] . ': ' : '' ) . $result['error'] );
 	}
 
 	private function result( $outcome, $status, $data, $error ) {

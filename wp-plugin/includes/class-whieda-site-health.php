@@ -34,11 +34,6 @@ class Whieda_Site_Health {
 		$this->health  = $health;
 	}
 
-	public function register() {
-		add_filter( 'site_status_tests', array( $this, 'add_tests' ) );
-		add_filter( 'debug_information', array( $this, 'add_info' ) );
-	}
-
 	/**
 	 * @param array $tests Site Health tests.
 	 * @return array

@@ -43,7 +43,7 @@ class Whieda_Telegram_Link {
 		$this->client = $client;
 	}
 
-	public function register() {
+	public function register_routes() {
 		register_rest_route(
 			'whieda/v1',
 			'/telegram/start/(?P<payload>[A-Za-z0-9_-]{1,64})',

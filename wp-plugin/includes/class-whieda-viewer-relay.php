@@ -26,7 +26,7 @@ class Whieda_Viewer_Relay {
 		$this->client = $client;
 	}
 
-	public function register() {
+	public function register_routes() {
 		register_rest_route(
 			'whieda/v1',
 			'/viewer/(?P<action>' . implode( '|', self::ACTIONS ) . ')',

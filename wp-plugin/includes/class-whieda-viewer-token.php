@@ -72,7 +72,7 @@ class Whieda_Viewer_Token {
 		return Whieda_Token::mint( $secret, Whieda_Token::VIEWER, $claims, $ttl );
 	}
 
-	public function register() {
+	public function register_routes() {
 		register_rest_route(
 			'whieda/v1',
 			'/viewer/token',
@@ -97,7 +97,7 @@ class Whieda_Viewer_Token {
 		$body   = json_decode( $request->get_body(), true );
 		$claims = Whieda_Token::read( $this->config->secret(), Whieda_Token::VIEWER, is_array( $body ) && isset( $body['token'] ) ? $body['token'] : null );
 		if ( ! $claims || ! isset( $claims['uid'] ) || get_current_user_id() !== $claims['uid'] ) {
-			Whieda_Forwarder::log( sprintf( 'viewer token renewal refused for user %d: not a token of this user', get_current_user_id() ) );
+			Whieda_Log::write( sprintf( 'viewer token renewal refused for user %d: not a token of this user', get_current_user_id() ) );
 			return new WP_Error( 'whieda_viewer_token', __( 'Этот сеанс просмотра открыт не под вашей учётной записью. Обновите страницу.', 'whieda-bridge' ), array( 'status' => 403 ) );
 		}
 		if ( $claims['exp'] < time() - self::RENEW_GRACE ) {

@@ -18,6 +18,12 @@ $statuses = array(
 	<div class="notice notice-success is-dismissible"><p><?php esc_html_e( 'Задание запущено снова.', 'whieda-bridge' ); ?></p></div>
 <?php elseif ( 'unchanged' === $view['notice'] ) : ?>
 	<div class="notice notice-warning is-dismissible"><p><?php esc_html_e( 'Задание уже не в ошибке: ничего не изменено.', 'whieda-bridge' ); ?></p></div>
+<?php elseif ( 'unknown' === $view['notice'] ) : ?>
+	<div class="notice notice-warning is-dismissible"><p><?php esc_html_e( 'Такого задания у сайдкара нет: ничего не изменено.', 'whieda-bridge' ); ?></p></div>
+<?php elseif ( 'unavailable' === $view['notice'] ) : ?>
+	<div class="notice notice-error is-dismissible"><p><?php esc_html_e( 'Не удалось повторить задание: сайдкар недоступен, задание осталось с ошибкой. Повторите, когда сайдкар снова работает.', 'whieda-bridge' ); ?></p></div>
+<?php elseif ( 'refused' === $view['notice'] ) : ?>
+	<div class="notice notice-error is-dismissible"><p><?php esc_html_e( 'Не удалось повторить задание: сайдкар отказал (причина — в журнале PHP), задание осталось с ошибкой.', 'whieda-bridge' ); ?></p></div>
 <?php endif; ?>
 <?php if ( null === $view['jobs'] ) : ?>
 	<p><?php esc_html_e( 'Таблицы заданий ещё нет: сайдкар создаст её при первом запуске.', 'whieda-bridge' ); ?></p>
