@@ -37,7 +37,7 @@ from telegram.request import HTTPXRequest
 
 from . import signing, telegram_links
 from .db import connect, rows
-from .hooks.dispatcher import Context
+from .hooks.api import Context
 from .scenarios import lead_notice, welcome
 from .telegram import forget_chat, queue_message
 

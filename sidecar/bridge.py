@@ -14,7 +14,7 @@ from flask import Blueprint, request
 
 from . import metrics, signing
 from .errors import Invalid, Unauthorized
-from .hooks import Call
+from .hooks.api import Call
 from .web import read_json, runtime
 
 bp = Blueprint("bridge", __name__)

@@ -11,12 +11,15 @@ emits behind it in the ordered lane go on; an operator retries it (``make jobs``
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import requests
 
 from . import signing
 from .jobs import Fail, Job, Retry
-from .runtime import Runtime
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
 # 4xx answers that waiting may change: a wrong secret (401) and a rate limit (429).
 WAIT_ON = {401, 429}

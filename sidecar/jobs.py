@@ -11,12 +11,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Callable
 
 from .config import Config
 from .db import execute, rows
 
+if TYPE_CHECKING:
+    from .runtime import Runtime
+
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 CANCELLED = "cancelled"  # never to run (its recipient withdrew); kept, like done jobs, for the retention
+
+# The job kinds; each is bound to its runner in JOB_RUNNERS (hooks/map.py).
+EMIT = "emit"
+TELEGRAM = "telegram"
+REMINDER = "reminder"
+ATTENDANCE_SWEEP = "attendance_sweep"
+WP_CACHE_DELETE = "wp_cache_delete"
 
 
 class Retry(Exception):
@@ -34,6 +45,16 @@ class Postpone(Retry):
 
 class Fail(Exception):
     """A runner's answer: do not try again; the job stays failed, with the reason, for an operator."""
+
+
+@dataclass(frozen=True)
+class Runner:
+    """How the worker runs a job kind. Jobs of an *ordered* kind go strictly one after another."""
+
+    run: Callable[["Job", "Runtime"], None]
+    ordered: bool = False
+    max_attempts: int | None = 10  # None: keep trying until it goes through
+    backoff_cap_sec: float = 300.0
 
 
 @dataclass(frozen=True)

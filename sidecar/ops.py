@@ -8,7 +8,6 @@ not left to look like refused calls."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from flask import Blueprint, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -16,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from . import metrics, signing
 from .db import rows
 
+from .times import utcnow
 from .web import runtime
 from .worker import last_heartbeat
 
@@ -27,7 +27,7 @@ WORKER_STALE_SEC = 30
 @bp.get("/healthz")
 def healthz():
     rt = runtime()
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utcnow()
     checks = {"database": {"ok": False}, "memcached": {"ok": False}, "queue": {"ok": False}, "worker": {"ok": False}}
     schema = None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from functools import cached_property
 
 from pymemcache.client.hash import HashClient
@@ -10,11 +9,13 @@ from pymemcache.client.hash import HashClient
 from .config import Config
 from .contracts import Contract
 from .db import Database
-from .hooks import HOOK_MAP, Dispatcher
-from .jobs import Jobs
+from .hooks.dispatcher import Dispatcher
+from .hooks.map import HOOK_MAP
+from .jobs import WP_CACHE_DELETE, Jobs
 from .ledger import Ledger
 from .room_state import RoomStore
 from .templates import Templates, load_templates
+from .times import utcnow
 from .user_meta import UserMetaStore, WordPressCache
 
 
@@ -72,5 +73,4 @@ class Runtime:
         return UserMetaStore(self.config, WordPressCache(self.config, self._retry_cache_delete))
 
     def _retry_cache_delete(self, keys: list[str]) -> None:
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
-        self.db.run(lambda conn: self.jobs.enqueue(conn, "wp_cache_delete", {"keys": keys}, now))
+        self.db.run(lambda conn: self.jobs.enqueue(conn, WP_CACHE_DELETE, {"keys": keys}, utcnow()))

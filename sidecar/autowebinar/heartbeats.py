@@ -19,12 +19,12 @@ import threading
 import uuid
 from functools import partial
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from ..db import Error as DatabaseError
 from ..errors import Refused, Unavailable
-from ..hooks.dispatcher import Call, Context
+from ..times import utcnow
+from ..hooks.api import Call, Context
 from . import delivery
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class Heartbeats:
 
         def work(conn):
             contexts.clear()
-            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            now = utcnow()
             ready = []
             for report in batch:
                 report.answer, report.error = None, None

@@ -4,13 +4,17 @@ Read it top to bottom to know what the sidecar does with each public hook.
 A handler receives ``(ctx, call)``; what it emits with ``ctx.emit`` is dispatched
 to this same map and returned to WordPress, which fires it with ``do_action``.
 Hooks absent here are still accepted and recorded (the contract is the gate).
+``JOB_RUNNERS``, below it, says what the worker does with each kind of queued job.
 """
 
 from __future__ import annotations
 
+from .. import emits, telegram
 from ..autowebinar import delivery
+from ..jobs import ATTENDANCE_SWEEP, EMIT, REMINDER, TELEGRAM, WP_CACHE_DELETE, Runner
 from ..scenarios import attendance, post_webinar, room_control, routing, webinar_events
 from ..scenarios import engine, lead_notice, registration, reminders, welcome
+from ..user_meta import cache
 
 HOOK_MAP = {
     # client-webinar-event-emitter: the normalised downstream fact.
@@ -42,4 +46,13 @@ HOOK_MAP = {
     # Reminders before a live webinar: planned on registration (above), replanned when its start changes;
     # registered leads get a note of the new time first (it compares with the start kept so far).
     "webinar_schedule_changed": [registration.on_schedule_changed, reminders.on_schedule_changed],
+}
+
+# The worker's runners, by job kind. Emits to WordPress are ordered: one after another, oldest first.
+JOB_RUNNERS: dict[str, Runner] = {
+    EMIT: Runner(emits.deliver_emit, ordered=True, max_attempts=None, backoff_cap_sec=30.0),
+    TELEGRAM: Runner(telegram.send_message, max_attempts=25, backoff_cap_sec=600.0),
+    ATTENDANCE_SWEEP: Runner(attendance.sweep, max_attempts=None, backoff_cap_sec=60.0),
+    WP_CACHE_DELETE: Runner(cache.run_delete_job, max_attempts=None, backoff_cap_sec=60.0),
+    REMINDER: Runner(reminders.send, max_attempts=10, backoff_cap_sec=60.0),
 }

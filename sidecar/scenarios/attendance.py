@@ -25,7 +25,7 @@ import json
 from datetime import datetime, timedelta
 
 from ..db import execute, rows
-from ..hooks.dispatcher import Call, Context
+from ..hooks.api import Call, Context
 from ..jobs import Job
 from ..room_state import ENDED, LIVE, RoomState
 from ..times import from_contract, unix

@@ -10,7 +10,7 @@ configured: no notice. Queued once per lead, whatever repeats.
 from __future__ import annotations
 
 from .. import telegram_links
-from ..hooks.dispatcher import Call, Context
+from ..hooks.api import Call, Context
 from ..telegram import queue_message
 from .engine import WEB_FORM
 

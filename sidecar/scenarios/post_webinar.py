@@ -16,7 +16,7 @@ step), whatever repeats.
 from __future__ import annotations
 
 from .. import telegram_links
-from ..hooks.dispatcher import Call, Context
+from ..hooks.api import Call, Context
 from ..telegram import queue_message
 from . import attendance
 

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from ..hooks.dispatcher import Call, Context
+from ..hooks.api import Call, Context
 from ..telegram import queue_message
 from ..telegram_links import join_lead, lead_chat
 from ..times import from_contract, local_label, unix

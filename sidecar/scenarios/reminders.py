@@ -19,13 +19,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from .. import telegram_links
-from ..hooks.dispatcher import Call, Context
-from ..jobs import Job
+from ..hooks.api import Call, Context
+from ..jobs import REMINDER, Job
 from ..telegram import queue_message
 from ..times import from_contract, unix
 from . import attendance
 
-KIND = "reminder"
 LATEST_SEND = timedelta(minutes=15)  # how late a reminder may still go out (the sidecar was down)
 
 
@@ -82,7 +81,7 @@ def _learn_start(ctx: Context, webinar_id: int, starts: int | None) -> bool:
         return False  # nothing new (a webinar never known with a start and still without one included)
     state.details = {**state.details, "starts_at": starts}
     rooms.save(ctx.db, state, ctx.now, changed=False)
-    ctx.runtime.jobs.drop_pending(ctx.db, KIND, f"{KIND}:{webinar_id}:")
+    ctx.runtime.jobs.drop_pending(ctx.db, REMINDER, f"{REMINDER}:{webinar_id}:")
     if starts is not None:
         for lead_id in attendance.awaiting(ctx.db, ctx.config, webinar_id):
             _plan(ctx, webinar_id, lead_id, starts)
@@ -95,8 +94,8 @@ def _plan(ctx: Context, webinar_id: int, lead_id: int, starts: int) -> None:
         due = start - timedelta(seconds=offset)
         if due <= ctx.now:
             continue  # none for a moment already past
-        ctx.enqueue(KIND, {"webinar_id": webinar_id, "lead_id": lead_id, "offset": offset, "starts_at": starts},
-                    run_at=due, dedup_key=f"{KIND}:{webinar_id}:{lead_id}:{offset}:{starts}")
+        ctx.enqueue(REMINDER, {"webinar_id": webinar_id, "lead_id": lead_id, "offset": offset, "starts_at": starts},
+                    run_at=due, dedup_key=f"{REMINDER}:{webinar_id}:{lead_id}:{offset}:{starts}")
 
 
 def time_left(seconds: int) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..hooks.dispatcher import Call, Context
+from ..hooks.api import Call, Context
+from ..jobs import ATTENDANCE_SWEEP
 from ..room_state import ENDED, LIVE, RoomState
 from ..times import from_contract
 
@@ -29,7 +30,7 @@ def set_status(ctx: Context, call: Call) -> None:
     elif call.named["status"] == "stop" and state.status == LIVE:
         state.live_sec += max(0, int((moment - state.live_since).total_seconds()))
         state.status, state.ended_at = ENDED, moment
-        ctx.enqueue("attendance_sweep", {"webinar_id": state.webinar_id},
+        ctx.enqueue(ATTENDANCE_SWEEP, {"webinar_id": state.webinar_id},
                     run_at=ctx.now + timedelta(seconds=ctx.config.attendance_grace_sec),
                     dedup_key=f"attendance_sweep:{state.webinar_id}:v{state.version}")
     elif call.named["status"] == "stop" and state.status != ENDED:

@@ -19,7 +19,7 @@ import logging
 from datetime import timedelta
 
 from .. import telegram_links
-from ..hooks.dispatcher import Call, Context
+from ..hooks.api import Call, Context
 from ..telegram import queue_message
 
 log = logging.getLogger(__name__)
