@@ -10,11 +10,11 @@ from .config import Config
 from .contracts import Contract
 from .db import Database
 from .hooks.dispatcher import Dispatcher
+from .hooks.ledger import Ledger
 from .hooks.map import HOOK_MAP
 from .jobs import WP_CACHE_DELETE, Jobs
-from .ledger import Ledger
-from .room_state import RoomStore
-from .templates import Templates, load_templates
+from .rooms.store import RoomStore
+from .scenarios.templating import Templates, load_templates
 from .times import utcnow
 from .user_meta import UserMetaStore, WordPressCache
 
@@ -38,14 +38,14 @@ class Runtime:
 
     @cached_property
     def deep_links(self):
-        """The bot's deep links for the web app (sidecar.bot.DeepLinks)."""
-        from .bot import DeepLinks
+        """The bot's deep links for the web app (sidecar.telegram.bot.DeepLinks)."""
+        from .telegram.bot import DeepLinks
         return DeepLinks(self.config)
 
     @cached_property
     def webhook(self):
-        """The bot's handlers for updates Telegram posts to this web process (sidecar.bot.Webhook)."""
-        from .bot import Webhook
+        """The bot's handlers for updates Telegram posts to this web process (sidecar.telegram.bot.Webhook)."""
+        from .telegram.bot import Webhook
         return Webhook(self)
 
     @cached_property
@@ -62,10 +62,10 @@ class Runtime:
         )
 
     @cached_property
-    def heartbeats(self):
-        """Viewer heartbeats of this process, stored together (sidecar.autowebinar.heartbeats)."""
-        from .autowebinar.heartbeats import Heartbeats
-        return Heartbeats(self)
+    def progress_reports(self):
+        """Viewers' progress reports of this process, stored together (sidecar.autowebinar.progress)."""
+        from .autowebinar.progress import ProgressReports
+        return ProgressReports(self)
 
     @cached_property
     def user_meta(self) -> UserMetaStore:

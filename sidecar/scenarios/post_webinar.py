@@ -7,7 +7,7 @@
   offer of the recording.
 
 Recipients are the contacts the plugin resolved with ``whieda_lead_contacts`` for the lead's facts
-(kept by the attendance service), the lead's chat else the bot's link (``sidecar.telegram_links``);
+(kept by the attendance service), the lead's chat else the bot's link (``sidecar.telegram.links``);
 someone without a Telegram chat id gets nothing. Texts are the
 templates of ``templates/live.toml``. Each message is queued once per (scenario, recipient, webinar,
 step), whatever repeats.
@@ -15,10 +15,9 @@ step), whatever repeats.
 
 from __future__ import annotations
 
-from .. import telegram_links
+from .. import attendance
 from ..hooks.api import Call, Context
-from ..telegram import queue_message
-from . import attendance
+from ..telegram import links as telegram_links, queue_message
 
 
 def notify_partner(ctx: Context, call: Call) -> None:

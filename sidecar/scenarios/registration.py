@@ -1,7 +1,7 @@
 """A lead's Telegram link and registration messages.
 
 - ``core_lead_created`` of a lead-form submission: the form's link key (``whieda_link`` in the payload)
-  is tied to the lead (``sidecar.telegram_links``), so a Start pressed before or after Core created the
+  is tied to the lead (``sidecar.telegram.links``), so a Start pressed before or after Core created the
   lead reaches the same lead.
 - ``client_webinar_registered`` of a live webinar: a confirmation to the lead's chat — the webinar, its
   start in the site's time zone, the room's link — once per (lead, webinar).
@@ -12,11 +12,11 @@
 
 from __future__ import annotations
 
+from .. import attendance
 from ..hooks.api import Call, Context
 from ..telegram import queue_message
-from ..telegram_links import join_lead, lead_chat
+from ..telegram.links import join_lead, lead_chat
 from ..times import from_contract, local_label, unix
-from . import attendance
 
 
 def on_lead_created(ctx: Context, call: Call) -> None:

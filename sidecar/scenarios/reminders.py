@@ -18,12 +18,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .. import telegram_links
+from .. import attendance
 from ..hooks.api import Call, Context
 from ..jobs import REMINDER, Job
-from ..telegram import queue_message
+from ..telegram import links as telegram_links, queue_message
 from ..times import from_contract, unix
-from . import attendance
 
 LATEST_SEND = timedelta(minutes=15)  # how late a reminder may still go out (the sidecar was down)
 

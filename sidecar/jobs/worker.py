@@ -17,17 +17,17 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-from . import metrics, replay
-from .db import execute, rows
-from .hooks.map import JOB_RUNNERS
-from .outbox_pull import Puller
-from .jobs import DONE, FAILED, PENDING, Fail, Job, Postpone, Retry, Runner
-from .runtime import Runtime
-from .scenarios.attendance import forget_contacts
-from .times import utcnow
+from ..attendance import forget_contacts
+from ..db import execute, rows
+from ..hooks.map import JOB_RUNNERS
+from ..ops import metrics
+from ..runtime import Runtime
+from ..times import utcnow
+from ..wordpress import replay
+from ..wordpress.outbox import Puller
+from . import DONE, FAILED, PENDING, Fail, Job, Postpone, Retry, Runner
 
 log = logging.getLogger(__name__)
-
 
 BATCH = 20
 LEASE = timedelta(minutes=2)

@@ -4,7 +4,7 @@
 a room changes. Stream type and the CTA's label and link come from the webinar_event, resolved by the
 plugin into the call's envelope (``resolved.webinar``); the sidecar never reads Core tables, and never
 holds the embeds (the stream stays in WordPress's pages of admitted people). A stop queues the
-attendance sweep (``scenarios/attendance.py``) a grace period later, so the last heartbeats count.
+attendance sweep (``sidecar/attendance/``) a grace period later, so the last presence pings count.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from ..hooks.api import Call, Context
 from ..jobs import ATTENDANCE_SWEEP
-from ..room_state import ENDED, LIVE, RoomState
 from ..times import from_contract
+from .store import ENDED, LIVE, RoomState
 
 # What the plugin resolves about a webinar, by where it goes in the room's state.
 SERVED = ("stream_type",)

@@ -35,15 +35,15 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from telegram.helpers import create_deep_linked_url
 from telegram.request import HTTPXRequest
 
-from . import signing, telegram_links
-from .db import connect, rows
-from .hooks.api import Context
-from .scenarios import lead_notice, welcome
-from .telegram import forget_chat, queue_message
+from .. import signing
+from ..db import connect, rows
+from ..hooks.api import Context
+from ..scenarios import lead_notice, welcome
+from . import forget_chat, links as telegram_links, queue_message
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .runtime import Runtime
+    from ..config import Config
+    from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
 

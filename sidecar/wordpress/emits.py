@@ -1,4 +1,4 @@
-"""Delivery of emits to WordPress: the ``emit`` jobs, posted to the plugin's REST route.
+"""Emits posted to WordPress: the ``emit`` jobs, posted to the plugin's REST route.
 
 Used for actions the sidecar emits outside a forwarded call (viewer activity,
 delayed jobs). Signed like the bridge; retried while WordPress is away; the
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import requests
 
-from . import signing
-from .jobs import Fail, Job, Retry
+from .. import signing
+from ..jobs import Fail, Job, Retry
 
 if TYPE_CHECKING:
-    from .runtime import Runtime
+    from ..runtime import Runtime
 
 # 4xx answers that waiting may change: a wrong secret (401) and a rate limit (429).
 WAIT_ON = {401, 429}

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from .db import rows
+from ..db import rows
 
 HOOKS = Counter("whieda_hooks_total", "Forwarded hook calls, by hook and outcome (processed, duplicate, refused).",
                 ["hook", "outcome"])

@@ -1,4 +1,4 @@
-"""Telegram delivery: one durable send queue and one sender for the whole product.
+"""Telegram sending: one durable send queue and one sender for the whole product.
 
 A message is a ``telegram`` job in the job queue (``{prefix}whieda_jobs``): durable, claimed with
 SKIP LOCKED, kept across restarts. Queue one with :func:`queue_message` inside a handler's
@@ -11,6 +11,9 @@ everyone, may get the next message — at most ``WHIEDA_TELEGRAM_PER_SEC`` a sec
 ``WHIEDA_TELEGRAM_CHAT_INTERVAL_SEC`` per chat. A 429 waits Telegram's ``retry_after``; network
 errors, timeouts and 5xx retry with backoff; 400 and 403 fail the message at once, with Telegram's
 reason kept on the job. A timeout may hide a message that did arrive, so that one case can repeat.
+
+Beside it: ``links.py`` (which chat is whose), ``bot.py`` (the bot that receives) and ``routes.py``
+(its web routes: the start link and the webhook).
 """
 
 from __future__ import annotations
@@ -28,14 +31,14 @@ from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, N
                             TelegramError, TimedOut)
 from telegram.request import HTTPXRequest
 
-from . import telegram_links
-from .db import execute, rows
-from .jobs import PENDING, TELEGRAM, Fail, Job, Postpone, Retry
-from .times import utcnow
+from ..db import execute, rows
+from ..jobs import PENDING, TELEGRAM, Fail, Job, Postpone, Retry
+from ..times import utcnow
+from . import links as telegram_links
 
 if TYPE_CHECKING:
-    from .hooks.api import Context
-    from .runtime import Runtime
+    from ..hooks.api import Context
+    from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
 

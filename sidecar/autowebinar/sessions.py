@@ -21,8 +21,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, Invalid, NotFound, Unauthorized
-from ..times import utcnow
 from ..hooks.api import Call, Context
+from ..times import utcnow
 from ..user_meta import Locked
 from . import live
 
@@ -167,9 +167,9 @@ def join(rt: "Runtime", viewer: Viewer, entry_id: str) -> dict:
 
 
 def progress(rt: "Runtime", viewer: Viewer, reported: int) -> dict:
-    """A heartbeat: the position, bounded by the wall clock; milestones and completion as reached.
-    Stored with the heartbeats arriving at the same time, in one transaction (``heartbeats.py``)."""
-    return rt.heartbeats.report(viewer, reported)
+    """A progress report: the position, bounded by the wall clock; milestones and completion as reached.
+    Stored with the reports arriving at the same time, in one transaction (``progress.py``)."""
+    return rt.progress_reports.report(viewer, reported)
 
 
 def cta(rt: "Runtime", viewer: Viewer, reported: int) -> dict:

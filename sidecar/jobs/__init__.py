@@ -4,6 +4,9 @@ Jobs are claimed, not assumed (as Action Scheduler does): a claim marks rows
 ``running`` with the claimer's id inside ``SELECT … FOR UPDATE SKIP LOCKED``, so
 several workers share the queue without taking the same job. A claim that a dead
 worker left behind is released after its lease.
+
+The kinds are named here; ``hooks/map.py`` (``JOB_RUNNERS``) binds each to its runner, ``worker.py``
+drains the queue and ``cli.py`` is ``python -m sidecar jobs``.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
-from .config import Config
-from .db import execute, rows
+from ..config import Config
+from ..db import execute, rows
 
 if TYPE_CHECKING:
-    from .runtime import Runtime
+    from ..runtime import Runtime
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 CANCELLED = "cancelled"  # never to run (its recipient withdrew); kept, like done jobs, for the retention

@@ -12,12 +12,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from . import metrics, signing
-from .db import rows
+from .. import signing
+from ..db import rows
+from . import metrics
 
-from .times import utcnow
-from .web import runtime
-from .worker import last_heartbeat
+from ..jobs.worker import last_heartbeat
+from ..times import utcnow
+from ..web import runtime
 
 bp = Blueprint("ops", __name__)
 
