@@ -27,10 +27,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from .. import webinars
 from ..db import execute, rows
 from ..hooks.api import Call, Context
 from ..jobs import Job
-from ..rooms.commands import remember_webinar
 from ..rooms.store import ENDED, LIVE, RoomState
 from ..times import from_contract, unix
 
@@ -48,7 +48,7 @@ def note_fact(ctx: Context, call: Call) -> None:
     """Any client_webinar_* fact: the lead takes part; keep its contacts and what it says about presence."""
     payload = call.named["payload"]
     webinar_id, lead_id = int(payload["webinar_id"]), int(payload["lead_id"])
-    room = remember_webinar(ctx, webinar_id, call.resolved)
+    room = webinars.remember(ctx, webinar_id, call.resolved)
     row = _locked_row(ctx.db, ctx.config, webinar_id, lead_id, ctx.now, call.resolved.get("contacts"))
     if call.hook == "client_webinar_registered":
         row["registered_at"] = row["registered_at"] or min(from_contract(payload["registered_at"]), ctx.now)

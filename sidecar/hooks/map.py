@@ -52,7 +52,7 @@ HOOK_MAP = {
 
 # The worker's runners, by job kind. Emits to WordPress are ordered: one after another, oldest first.
 JOB_RUNNERS: dict[str, Runner] = {
-    EMIT: Runner(emits.deliver_emit, ordered=True, max_attempts=None, backoff_cap_sec=30.0),
+    EMIT: Runner(emits.post_emit, ordered=True, max_attempts=None, backoff_cap_sec=30.0),
     TELEGRAM: Runner(telegram.send_message, max_attempts=25, backoff_cap_sec=600.0),
     ATTENDANCE_SWEEP: Runner(attendance.sweep, max_attempts=None, backoff_cap_sec=60.0),
     WP_CACHE_DELETE: Runner(cache.run_delete_job, max_attempts=None, backoff_cap_sec=60.0),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from .. import webinars
 from ..hooks.api import Call, Context
 from ..jobs import ATTENDANCE_SWEEP
 from ..times import from_contract
@@ -18,7 +19,6 @@ from .store import ENDED, LIVE, RoomState
 
 # What the plugin resolves about a webinar, by where it goes in the room's state.
 SERVED = ("stream_type",)
-DETAILS = ("title", "url", "recording_url")
 CTA = ("cta_label", "cta_url")  # served: taken from a command's envelope only, so each change has a new version
 
 
@@ -44,22 +44,6 @@ def set_cta_visibility(ctx: Context, call: Call) -> None:
     _save(ctx, state, before)
 
 
-def remember_webinar(ctx: Context, webinar_id: int, resolved: dict) -> RoomState:
-    """Keep what a client fact's envelope says about the webinar (title, links) for the messages."""
-    rooms = ctx.runtime.rooms
-    state = rooms.load(ctx.db, webinar_id)
-    webinar = resolved.get("webinar") or {}
-    if _details(state, webinar) != state.details:  # written only when it says something new
-        state = rooms.load(ctx.db, webinar_id, lock=True)
-        state.details = _details(state, webinar)
-        rooms.save(ctx.db, state, ctx.now, changed=False)
-    return state
-
-
-def _details(state: RoomState, webinar: dict) -> dict:
-    return {**state.details, **{key: webinar[key] for key in DETAILS if key in webinar}}
-
-
 def _load(ctx: Context, call: Call) -> tuple[RoomState, dict]:
     state = ctx.runtime.rooms.load(ctx.db, int(call.named["webinar_id"]), lock=True)
     before = state.public()
@@ -67,7 +51,7 @@ def _load(ctx: Context, call: Call) -> tuple[RoomState, dict]:
     for key in SERVED:
         if isinstance(webinar.get(key), str):
             setattr(state, key, webinar[key])
-    state.details = {**_details(state, webinar), **{key: webinar[key] for key in CTA if isinstance(webinar.get(key), str)}}
+    state.details = {**webinars.told(state, webinar), **{key: webinar[key] for key in CTA if isinstance(webinar.get(key), str)}}
     return state, before
 
 

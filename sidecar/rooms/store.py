@@ -30,7 +30,7 @@ class RoomState:
     status: str = SCHEDULED
     cta_visible: bool = False
     stream_type: str = ""
-    details: dict = field(default_factory=dict)  # title, url, recording_url for messages; cta_label, cta_url served
+    details: dict = field(default_factory=dict)  # cta_label, cta_url served; the webinar's data (sidecar/webinars.py)
     version: int = 0
     live_since: datetime | None = None
     ended_at: datetime | None = None

@@ -15,7 +15,7 @@ step), whatever repeats.
 
 from __future__ import annotations
 
-from .. import attendance
+from .. import attendance, webinars
 from ..hooks.api import Call, Context
 from ..telegram import links as telegram_links, queue_message
 
@@ -59,7 +59,7 @@ def _offers_recording(values: dict, people: dict) -> bool:
 
 
 def _values(ctx: Context, webinar_id: int, lead_id: int, people: dict) -> dict:
-    details = ctx.runtime.rooms.load(ctx.db, webinar_id).details
+    details = webinars.known(ctx, webinar_id)
     return {
         "lead_name": (people.get("lead") or {}).get("name") or f"№{lead_id}",
         "webinar_title": details.get("title") or f"№{webinar_id}",

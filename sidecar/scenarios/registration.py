@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from .. import attendance
+from .. import attendance, webinars
 from ..hooks.api import Call, Context
 from ..telegram import queue_message
 from ..telegram.links import join_lead, lead_chat
@@ -42,11 +42,11 @@ def confirm(ctx: Context, call: Call) -> None:
 
 def on_schedule_changed(ctx: Context, call: Call) -> None:
     webinar_id = int(call.named["webinar_id"])
-    before = ctx.runtime.rooms.load(ctx.db, webinar_id).details.get("starts_at")
+    before = webinars.known(ctx, webinar_id)[webinars.START]
     starts = None if call.named["starts_at"] is None else unix(from_contract(call.named["starts_at"]))
     if before is None or starts is None or starts == before:
         return  # a first start, a cancellation or no change: nothing moved
-    webinar = {**ctx.runtime.rooms.load(ctx.db, webinar_id).details, **(call.resolved.get("webinar") or {})}
+    webinar = {**webinars.known(ctx, webinar_id), **(call.resolved.get("webinar") or {})}
     for lead_id in attendance.awaiting(ctx.db, ctx.config, webinar_id):
         lead = attendance.contacts(ctx.db, ctx.config, webinar_id, lead_id).get("lead") or {}
         chat = lead_chat(ctx.db, ctx.config, lead_id, lead.get("telegram_chat_id"))

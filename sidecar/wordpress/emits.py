@@ -26,7 +26,7 @@ WAIT_ON = {401, 429}
 REFUSED_TRIES = 3
 
 
-def deliver_emit(job: Job, rt: Runtime) -> None:
+def post_emit(job: Job, rt: Runtime) -> None:
     body = json.dumps({key: job.payload[key] for key in ("event_id", "hook", "args")},
                       ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json", **signing.sign(rt.config.secret, body)}
