@@ -100,7 +100,7 @@ class Dispatcher:
             emitted += [call, *self._run(context, call)]
         emits = [as_emit(c) for c in emitted]
         for emit in emits:
-            context.enqueue(EMIT, emit, dedup_key=f"emit:{emit['event_id']}")
+            context.enqueue(EMIT, emit, dedup_key=f"{EMIT}:{emit['event_id']}")
         return emits
 
     def _repeat(self, conn, call: Call, digest: str) -> Outcome:

@@ -32,7 +32,7 @@ def set_status(ctx: Context, call: Call) -> None:
         state.status, state.ended_at = ENDED, moment
         ctx.enqueue(ATTENDANCE_SWEEP, {"webinar_id": state.webinar_id},
                     run_at=ctx.now + timedelta(seconds=ctx.config.attendance_grace_sec),
-                    dedup_key=f"attendance_sweep:{state.webinar_id}:v{state.version}")
+                    dedup_key=f"{ATTENDANCE_SWEEP}:{state.webinar_id}:v{state.version}")
     elif call.named["status"] == "stop" and state.status != ENDED:
         state.status, state.ended_at = ENDED, moment  # stopped before it ever went live: nobody to classify
     _save(ctx, state, before)
