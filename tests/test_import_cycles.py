@@ -110,6 +110,11 @@ def test_the_sidecar_has_no_import_cycle():
     assert cycles(graph()) == []
 
 
+def test_nothing_but_the_runtime_and_the_worker_depends_on_the_map():
+    readers = sorted(name for name, targets in graph().items() if "sidecar.hooks.map" in targets)
+    assert readers == ["sidecar.jobs.worker", "sidecar.runtime"]
+
+
 if __name__ == "__main__":
     per_package = Counter(name.rpartition(".")[0] if not path.name == "__init__.py" else name
                           for name, path in modules().items())
