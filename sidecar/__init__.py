@@ -19,9 +19,15 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: Config | None = None) -> Flask:
-    from . import bot_web, bridge, jobs_web, logs, ops, rooms, viewer
-    from .fastpath import ViewerProgress
+    from . import logs
+    from .autowebinar import routes as viewer_routes
+    from .autowebinar.fastpath import ViewerProgress
+    from .hooks import bridge
+    from .jobs import routes as job_routes
+    from .ops import routes as ops_routes
+    from .rooms import routes as room_routes
     from .runtime import Runtime
+    from .telegram import routes as telegram_routes
 
     config = config or Config.from_env()
     logs.configure(config.log_level)
@@ -34,17 +40,17 @@ def create_app(config: Config | None = None) -> Flask:
     app.teardown_appcontext(runtime.db.release)
     _register_errors(app)
     app.register_blueprint(bridge.bp)
-    app.register_blueprint(ops.bp)
-    app.register_blueprint(rooms.bp)
-    app.register_blueprint(viewer.bp)
-    app.register_blueprint(bot_web.bp)
-    app.register_blueprint(jobs_web.bp)
+    app.register_blueprint(ops_routes.bp)
+    app.register_blueprint(room_routes.bp)
+    app.register_blueprint(viewer_routes.bp)
+    app.register_blueprint(telegram_routes.bp)
+    app.register_blueprint(job_routes.bp)
     app.wsgi_app = ViewerProgress(app)  # the hottest request without Flask's per-request machinery
     return app
 
 
 def _register_errors(app: Flask) -> None:
-    from . import metrics
+    from .ops import metrics
 
     def refuse(status: int, body: dict, level: int = logging.WARNING):
         endpoint = request.url_rule.rule if request.url_rule else "(no route)"

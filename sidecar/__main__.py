@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(config.log_level)
 
     if args.command == "jobs":
-        from .jobs_cli import run
+        from .jobs.cli import run
         return run(config, args.retry, args.all, args.limit)
 
     from .serve import StartupError, prepare, serve
@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "worker":
             return run_worker(config)
         if args.command == "bot":
-            from .bot import run_bot
             from .runtime import Runtime
+            from .telegram.bot import run_bot
             return run_bot(Runtime(config))
         return serve(config)
     except StartupError as exc:
@@ -62,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_worker(config: Config) -> int:
+    from .jobs.worker import Worker
     from .runtime import Runtime
-    from .worker import Worker
 
     worker = Worker(Runtime(config))
     for signum in (signal.SIGTERM, signal.SIGINT):

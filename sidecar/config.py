@@ -43,15 +43,15 @@ class Config:
     web_workers: int = 2
     web_threads: int = 8
     worker_poll_sec: float = 0.25
-    wp_replay_interval_sec: float = 60.0  # asking WordPress to replay its outbox (sidecar/replay.py); 0: never
-    outbox_pull_sec: float = 5.0  # the outbox pull without a wake-up (sidecar/outbox_pull.py); 0: never pull
+    wp_replay_interval_sec: float = 60.0  # asking WordPress to replay its outbox (sidecar/wordpress/replay.py); 0: never
+    outbox_pull_sec: float = 5.0  # the outbox pull without a wake-up (sidecar/wordpress/outbox.py); 0: never pull
     retention_days: int = 30
     log_level: str = "INFO"
     seek_tolerance_sec: int = 5
     wp_cache_key_format: str = "{salt}{blog_id}:{group}:{key}"
     wp_cache_salt: str = ""
     contracts_dir: Path = field(default_factory=lambda: default_contracts_dir())
-    # The live contour: attendance, presence, Telegram delivery, message templates.
+    # The live contour: attendance, presence, Telegram sending, message templates.
     attended_min_sec: int = 600
     attendance_grace_sec: int = 60
     presence_beat_sec: int = 30
@@ -63,7 +63,7 @@ class Config:
     telegram_team_chat_id: str = ""
     followup_delay_sec: int = 600
     reminder_offsets: tuple[int, ...] = (86400, 3600, 0)
-    # The bot that receives (sidecar.bot): deep links, webhook mode, how the site names itself there.
+    # The bot that receives (sidecar.telegram.bot): deep links, webhook mode, how the site names itself there.
     telegram_link_base: str = "https://t.me/"
     telegram_webhook_url: str = ""
     telegram_poll_timeout_sec: int = 10
@@ -286,7 +286,7 @@ def _choice(env: dict, name: str, default: str, choices: tuple[str, ...]) -> str
 def _templates(env: dict) -> Path | None:
     """WHIEDA_TEMPLATES_FILE: checked now, so a broken template stops the start, not a send."""
     raw = env.get("WHIEDA_TEMPLATES_FILE", "").strip()
-    from .templates import TemplateError, load_templates
+    from .scenarios.templating import TemplateError, load_templates
     try:
         load_templates(Path(raw) if raw else None)
     except TemplateError as exc:

@@ -65,7 +65,7 @@ class Database:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             # Autocommit off: a transaction starts with its first statement, so none costs a BEGIN
-            # round trip (a quarter of a viewer heartbeat's round trips).
+            # round trip (a quarter of a viewer progress report's round trips).
             conn = connect(self.config, autocommit=False)
             self._local.conn = conn
         return conn

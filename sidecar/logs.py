@@ -37,7 +37,7 @@ def configure(level: str = "INFO") -> None:
 
 
 def readable(line: str) -> str:
-    """One log line for a person: ``12:00:01.234 INFO  sidecar.bridge: hook processed hook=… event_id=…``.
+    """One log line for a person: ``12:00:01.234 INFO  sidecar.hooks.bridge: hook processed hook=… event_id=…``.
     Lines that are not our JSON pass through unchanged."""
     if not line.startswith("{"):
         return line

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from functools import cached_property
 
 from pymemcache.client.hash import HashClient
@@ -10,11 +9,13 @@ from pymemcache.client.hash import HashClient
 from .config import Config
 from .contracts import Contract
 from .db import Database
-from .hooks import HOOK_MAP, Dispatcher
-from .jobs import Jobs
-from .ledger import Ledger
-from .room_state import RoomStore
-from .templates import Templates, load_templates
+from .hooks.dispatcher import Dispatcher
+from .hooks.ledger import Ledger
+from .hooks.map import HOOK_MAP
+from .jobs import WP_CACHE_DELETE, Jobs
+from .rooms.store import RoomStore
+from .scenarios.templating import Templates, load_templates
+from .times import utcnow
 from .user_meta import UserMetaStore, WordPressCache
 
 
@@ -37,14 +38,14 @@ class Runtime:
 
     @cached_property
     def deep_links(self):
-        """The bot's deep links for the web app (sidecar.bot.DeepLinks)."""
-        from .bot import DeepLinks
+        """The bot's deep links for the web app (sidecar.telegram.bot.DeepLinks)."""
+        from .telegram.bot import DeepLinks
         return DeepLinks(self.config)
 
     @cached_property
     def webhook(self):
-        """The bot's handlers for updates Telegram posts to this web process (sidecar.bot.Webhook)."""
-        from .bot import Webhook
+        """The bot's handlers for updates Telegram posts to this web process (sidecar.telegram.bot.Webhook)."""
+        from .telegram.bot import Webhook
         return Webhook(self)
 
     @cached_property
@@ -61,10 +62,10 @@ class Runtime:
         )
 
     @cached_property
-    def heartbeats(self):
-        """Viewer heartbeats of this process, stored together (sidecar.autowebinar.heartbeats)."""
-        from .autowebinar.heartbeats import Heartbeats
-        return Heartbeats(self)
+    def progress_reports(self):
+        """Viewers' progress reports of this process, stored together (sidecar.autowebinar.progress)."""
+        from .autowebinar.progress import ProgressReports
+        return ProgressReports(self)
 
     @cached_property
     def user_meta(self) -> UserMetaStore:
@@ -72,5 +73,4 @@ class Runtime:
         return UserMetaStore(self.config, WordPressCache(self.config, self._retry_cache_delete))
 
     def _retry_cache_delete(self, keys: list[str]) -> None:
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
-        self.db.run(lambda conn: self.jobs.enqueue(conn, "wp_cache_delete", {"keys": keys}, now))
+        self.db.run(lambda conn: self.jobs.enqueue(conn, WP_CACHE_DELETE, {"keys": keys}, utcnow()))

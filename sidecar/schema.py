@@ -73,7 +73,7 @@ def _foundation(t: Callable[[str], str]) -> list[str]:
 
 def _live_contour(t: Callable[[str], str]) -> list[str]:
     return [
-        # Room state of each webinar (sidecar.rooms): durable here, hot in memcached.
+        # Room state of each webinar (sidecar.rooms.store): durable here, hot in memcached.
         f"""CREATE TABLE IF NOT EXISTS {t("whieda_rooms")} (
               webinar_id BIGINT UNSIGNED NOT NULL,
               status VARCHAR(16) NOT NULL DEFAULT 'scheduled',
@@ -89,7 +89,7 @@ def _live_contour(t: Callable[[str], str]) -> list[str]:
               updated_at DATETIME(6) NOT NULL,
               PRIMARY KEY (webinar_id)
             ) {TABLE_OPTIONS}""",
-        # Live attendance (sidecar.scenarios.attendance): one row per (webinar, lead), classified once.
+        # Live attendance (sidecar.attendance): one row per (webinar, lead), classified once.
         f"""CREATE TABLE IF NOT EXISTS {t("whieda_attendance")} (
               webinar_id BIGINT UNSIGNED NOT NULL,
               lead_id BIGINT UNSIGNED NOT NULL,
@@ -125,7 +125,7 @@ def _reports(t: Callable[[str], str]) -> list[str]:
               ADD COLUMN IF NOT EXISTS cta_clicked_at DATETIME(6) NULL,
               ADD KEY IF NOT EXISTS seen (webinar_id, seen_at)""",
         # Viewers present per minute of the live window: each lead counted once a minute, in the
-        # transaction that credits its presence (sidecar.scenarios.attendance).
+        # transaction that credits its presence (sidecar.attendance).
         f"""CREATE TABLE IF NOT EXISTS {t("whieda_presence_minutes")} (
               webinar_id BIGINT UNSIGNED NOT NULL,
               minute DATETIME NOT NULL,
@@ -156,7 +156,7 @@ def _reports(t: Callable[[str], str]) -> list[str]:
 
 def _telegram_links(t: Callable[[str], str]) -> list[str]:
     return [
-        # The bot's links (sidecar.telegram_links): which Telegram chat a lead (or a lead form's
+        # The bot's links (sidecar.telegram.links): which Telegram chat a lead (or a lead form's
         # submission, by its link key, until Core's core_lead_created names the lead) gets messages in.
         f"""CREATE TABLE IF NOT EXISTS {t("whieda_telegram_links")} (
               id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,

@@ -2,7 +2,7 @@
 
 The supervisor prepares the database, then runs its children and restarts any
 that dies: gunicorn (the web app), the background worker and, with a bot token,
-the bot (``sidecar.bot``: of all instances, one polls). SIGTERM or SIGINT stops
+the bot (``sidecar.telegram.bot``: of all instances, one polls). SIGTERM or SIGINT stops
 them gracefully; SIGHUP reloads gunicorn's workers and restarts the background
 worker and the bot (new code, new config file).
 """

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from sidecar import signing
-from sidecar.hooks import Call
+from sidecar.hooks.api import Call
 from sidecar.runtime import Runtime
 from sidecar.times import utcnow
 from tests.helpers import wait_until

@@ -1,4 +1,4 @@
-"""The bot that receives (sidecar/bot.py): deep links from the site link a person's chat to the lead, what
+"""The bot that receives (sidecar/telegram/bot.py): deep links from the site link a person's chat to the lead, what
 was due goes out once, /stop and a 403 withdraw it, bad input links nothing, one poller across instances.
 
 Everything runs on the stack: WordPress with the plugin and the Core stand-in, the sidecar's `serve` (its

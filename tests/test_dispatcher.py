@@ -6,7 +6,9 @@ import uuid
 
 import pytest
 
-from sidecar.hooks import HOOK_MAP, Call, Dispatcher
+from sidecar.hooks.api import Call
+from sidecar.hooks.dispatcher import Dispatcher
+from sidecar.hooks.map import HOOK_MAP
 from sidecar.runtime import Runtime
 
 PAYLOAD = {"lead_id": 7, "webinar_id": 42, "webinar_type": "live", "session_id": "s-1", "completed_at": 1767229200}
@@ -95,8 +97,12 @@ def test_a_loop_in_the_hook_map_is_stopped(runtime):
 
 
 def test_events_from_outside_wordpress_send_their_emits_through_the_queue(stack, runtime):
-    root = call(runtime, "client_webinar_completed", [PAYLOAD])
-    outcome = Dispatcher(runtime, HOOK_MAP).apply(root, source="test", queue_emits=True)
-    queued = stack.sql(f"SELECT kind, payload FROM {stack.table('whieda_jobs')} WHERE dedup_key = %s",
-                       (f"emit:{outcome.emit[0]['event_id']}",))
-    assert [row["kind"] for row in queued] == ["emit"]
+    def completes(ctx):
+        ctx.emit("webinar_completed", [PAYLOAD])
+
+    _, outcome = Dispatcher(runtime, HOOK_MAP).originate("test.completes", completes, source="test")
+    assert outcome.emit[0]["hook"] == "webinar_completed"
+    for emit in outcome.emit:  # the emit itself and what its listeners emitted
+        queued = stack.sql(f"SELECT kind, payload FROM {stack.table('whieda_jobs')} WHERE dedup_key = %s",
+                           (f"emit:{emit['event_id']}",))
+        assert [row["kind"] for row in queued] == ["emit"]

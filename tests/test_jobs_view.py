@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from sidecar.hooks import Call, Context
+from sidecar.hooks.api import Call, Context
 from sidecar.runtime import Runtime
 from sidecar.telegram import queue_message
 from sidecar.times import utcnow

@@ -495,7 +495,7 @@ def test_the_scenario_settings_and_their_one_line_errors():
 
 
 def test_an_edited_text_that_loses_what_it_must_keep_is_refused_at_load(tmp_path):
-    from sidecar.templates import TemplateError, load_templates
+    from sidecar.scenarios.templating import TemplateError, load_templates
     good = tmp_path / "good.toml"
     good.write_text('[welcome]\ntext = "{lead_name}, рады знакомству!"\n', encoding="utf-8")
     assert load_templates(good).render("welcome", lead_name="Ира") == "Ира, рады знакомству!"

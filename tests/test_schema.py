@@ -14,7 +14,7 @@ import pytest
 from sidecar import schema
 from sidecar.db import connect, execute
 from sidecar.jobs import Jobs
-from sidecar.ledger import Ledger
+from sidecar.hooks.ledger import Ledger
 from tests.helpers import wait_until
 
 

@@ -186,7 +186,7 @@ def test_an_emit_wordpress_refuses_fails_after_a_few_tries_with_its_reason_and_t
         stack, sidecar, runtime, probe):
     """A 4xx other than 401/429 (here 422: the arity, and 404: a hook the plugin's contract does not have) is
     tried REFUSED_TRIES times, then failed with WordPress's reason; the emits behind it go on, in order."""
-    from sidecar.emits import REFUSED_TRIES
+    from sidecar.wordpress.emits import REFUSED_TRIES
     from tests.test_jobs_view import cli
     mark = probe.mark()
     first, _ = enqueue_emit(runtime, "webinar_completed", [dict(PAYLOAD, lead_id=321)])
@@ -239,7 +239,7 @@ def test_the_sidecar_runs_from_an_installed_package_too(tmp_path):
 
 
 def test_housekeeping_forgets_what_is_past_the_retention_and_keeps_pending_work(stack, runtime):
-    from sidecar.worker import Worker
+    from sidecar.jobs.worker import Worker
     old = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=runtime.config.retention_days + 1)
     done_id, _ = enqueue_emit(runtime, "webinar_completed", [PAYLOAD], delay=3600)
     pending_id, _ = enqueue_emit(runtime, "webinar_completed", [PAYLOAD], delay=3600)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from sidecar.hooks import Call, Context
+from sidecar.hooks.api import Call, Context
 from sidecar.runtime import Runtime
 from sidecar.telegram import queue_message, reserve
 from sidecar.times import utcnow

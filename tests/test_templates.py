@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sidecar.config import Config, ConfigError
-from sidecar.templates import load_templates
+from sidecar.scenarios.templating import load_templates
 from tests.live import chat_id, new_lead, new_partner, new_webinar
 from tests.test_sidecar_process import sidecar_command
 

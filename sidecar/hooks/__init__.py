@@ -1,6 +1,2 @@
-"""The hook map and the dispatcher that runs it."""
-
-from .dispatcher import Call, Context, Dispatcher, Outcome
-from .map import HOOK_MAP
-
-__all__ = ["Call", "Context", "Dispatcher", "Outcome", "HOOK_MAP"]
+"""The hook map (``map.py``), the handler API it is written against (``api.py``) and the dispatcher that
+runs it (``dispatcher.py``)."""

@@ -7,7 +7,7 @@ engine never sends anything itself: the executors (``scenarios/welcome.py``) lis
 
 from __future__ import annotations
 
-from ..hooks.dispatcher import Call, Context
+from ..hooks.api import Call, Context
 from ..times import unix
 
 WEB_FORM = "web_form"

@@ -9,9 +9,8 @@ configured: no notice. Queued once per lead, whatever repeats.
 
 from __future__ import annotations
 
-from .. import telegram_links
-from ..hooks.dispatcher import Call, Context
-from ..telegram import queue_message
+from ..hooks.api import Call, Context
+from ..telegram import links as telegram_links, queue_message
 from .engine import WEB_FORM
 
 # Where a lead came from, as the team reads it (an unknown source shows as its code).

@@ -7,7 +7,7 @@
   offer of the recording.
 
 Recipients are the contacts the plugin resolved with ``whieda_lead_contacts`` for the lead's facts
-(kept by the attendance service), the lead's chat else the bot's link (``sidecar.telegram_links``);
+(kept by the attendance service), the lead's chat else the bot's link (``sidecar.telegram.links``);
 someone without a Telegram chat id gets nothing. Texts are the
 templates of ``templates/live.toml``. Each message is queued once per (scenario, recipient, webinar,
 step), whatever repeats.
@@ -15,10 +15,9 @@ step), whatever repeats.
 
 from __future__ import annotations
 
-from .. import telegram_links
-from ..hooks.dispatcher import Call, Context
-from ..telegram import queue_message
-from . import attendance
+from .. import attendance, webinars
+from ..hooks.api import Call, Context
+from ..telegram import links as telegram_links, queue_message
 
 
 def notify_partner(ctx: Context, call: Call) -> None:
@@ -60,7 +59,7 @@ def _offers_recording(values: dict, people: dict) -> bool:
 
 
 def _values(ctx: Context, webinar_id: int, lead_id: int, people: dict) -> dict:
-    details = ctx.runtime.rooms.load(ctx.db, webinar_id).details
+    details = webinars.known(ctx, webinar_id)
     return {
         "lead_name": (people.get("lead") or {}).get("name") or f"№{lead_id}",
         "webinar_title": details.get("title") or f"№{webinar_id}",

@@ -1,7 +1,7 @@
 """A lead's Telegram link and registration messages.
 
 - ``core_lead_created`` of a lead-form submission: the form's link key (``whieda_link`` in the payload)
-  is tied to the lead (``sidecar.telegram_links``), so a Start pressed before or after Core created the
+  is tied to the lead (``sidecar.telegram.links``), so a Start pressed before or after Core created the
   lead reaches the same lead.
 - ``client_webinar_registered`` of a live webinar: a confirmation to the lead's chat — the webinar, its
   start in the site's time zone, the room's link — once per (lead, webinar).
@@ -12,11 +12,11 @@
 
 from __future__ import annotations
 
-from ..hooks.dispatcher import Call, Context
+from .. import attendance, webinars
+from ..hooks.api import Call, Context
 from ..telegram import queue_message
-from ..telegram_links import join_lead, lead_chat
+from ..telegram.links import join_lead, lead_chat
 from ..times import from_contract, local_label, unix
-from . import attendance
 
 
 def on_lead_created(ctx: Context, call: Call) -> None:
@@ -42,11 +42,11 @@ def confirm(ctx: Context, call: Call) -> None:
 
 def on_schedule_changed(ctx: Context, call: Call) -> None:
     webinar_id = int(call.named["webinar_id"])
-    before = ctx.runtime.rooms.load(ctx.db, webinar_id).details.get("starts_at")
+    before = webinars.known(ctx, webinar_id)[webinars.START]
     starts = None if call.named["starts_at"] is None else unix(from_contract(call.named["starts_at"]))
     if before is None or starts is None or starts == before:
         return  # a first start, a cancellation or no change: nothing moved
-    webinar = {**ctx.runtime.rooms.load(ctx.db, webinar_id).details, **(call.resolved.get("webinar") or {})}
+    webinar = {**webinars.known(ctx, webinar_id), **(call.resolved.get("webinar") or {})}
     for lead_id in attendance.awaiting(ctx.db, ctx.config, webinar_id):
         lead = attendance.contacts(ctx.db, ctx.config, webinar_id, lead_id).get("lead") or {}
         chat = lead_chat(ctx.db, ctx.config, lead_id, lead.get("telegram_chat_id"))

@@ -4,7 +4,7 @@ schedule"): ``WHIEDA_REMINDER_OFFSETS`` before the start (24 h, 1 h and at the s
 - ``client_webinar_registered`` of a live webinar plans the lead's reminders: one ``reminder`` job per
   offset, due at start − offset; a moment already past gets none. The start is what the plugin
   resolved from the ``webinar_event`` into the envelope (``resolved.webinar.starts_at``); the sidecar
-  never reads Core tables. It is kept in the room's ``details`` (``starts_at``).
+  never reads Core tables. It is kept with the webinar's data (``sidecar/webinars.py``).
 - ``webinar_schedule_changed`` (the plugin fires it when a webinar_event's start changes, or the
   webinar is trashed or deleted: ``starts_at`` null), or a registration carrying a new start, drops
   the webinar's pending reminders and plans them again for every registered lead not yet classified.
@@ -18,14 +18,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .. import telegram_links
-from ..hooks.dispatcher import Call, Context
-from ..jobs import Job
-from ..telegram import queue_message
+from .. import attendance, webinars
+from ..hooks.api import Call, Context
+from ..jobs import REMINDER, Job
+from ..telegram import links as telegram_links, queue_message
 from ..times import from_contract, unix
-from . import attendance
 
-KIND = "reminder"
 LATEST_SEND = timedelta(minutes=15)  # how late a reminder may still go out (the sidecar was down)
 
 
@@ -50,8 +48,8 @@ def send(job: Job, rt) -> None:
     starts, offset = int(job.payload["starts_at"]), int(job.payload["offset"])
 
     def remind(ctx: Context) -> None:
-        room = rt.rooms.load(ctx.db, webinar_id)
-        if room.details.get("starts_at") != starts:
+        webinar = webinars.known(ctx, webinar_id)
+        if webinar[webinars.START] != starts:
             return  # rescheduled (a job for the new start exists) or gone
         start = from_contract(starts)
         due = start - timedelta(seconds=offset)
@@ -65,8 +63,8 @@ def send(job: Job, rt) -> None:
         if not chat:
             return
         values = {"lead_name": lead.get("name") or f"№{lead_id}",
-                  "webinar_title": room.details.get("title") or f"№{webinar_id}",
-                  "webinar_url": room.details.get("url") or "", "time_left": time_left(offset)}
+                  "webinar_title": webinar["title"] or f"№{webinar_id}",
+                  "webinar_url": webinar["url"] or "", "time_left": time_left(offset)}
         queue_message(ctx, "reminder_before" if offset else "reminder_start", values,
                       chat_id=chat, scenario="reminder", recipient=f"lead:{lead_id}",
                       webinar_id=webinar_id, step=f"{offset}@{starts}")
@@ -76,13 +74,9 @@ def send(job: Job, rt) -> None:
 
 def _learn_start(ctx: Context, webinar_id: int, starts: int | None) -> bool:
     """Keep the webinar's start; if it changed, replan every waiting lead's reminders. True if it changed."""
-    rooms = ctx.runtime.rooms
-    state = rooms.load(ctx.db, webinar_id, lock=True)
-    if state.details.get("starts_at") == starts:
-        return False  # nothing new (a webinar never known with a start and still without one included)
-    state.details = {**state.details, "starts_at": starts}
-    rooms.save(ctx.db, state, ctx.now, changed=False)
-    ctx.runtime.jobs.drop_pending(ctx.db, KIND, f"{KIND}:{webinar_id}:")
+    if not webinars.keep_start(ctx, webinar_id, starts):
+        return False
+    ctx.runtime.jobs.drop_pending(ctx.db, REMINDER, f"{REMINDER}:{webinar_id}:")
     if starts is not None:
         for lead_id in attendance.awaiting(ctx.db, ctx.config, webinar_id):
             _plan(ctx, webinar_id, lead_id, starts)
@@ -95,8 +89,8 @@ def _plan(ctx: Context, webinar_id: int, lead_id: int, starts: int) -> None:
         due = start - timedelta(seconds=offset)
         if due <= ctx.now:
             continue  # none for a moment already past
-        ctx.enqueue(KIND, {"webinar_id": webinar_id, "lead_id": lead_id, "offset": offset, "starts_at": starts},
-                    run_at=due, dedup_key=f"{KIND}:{webinar_id}:{lead_id}:{offset}:{starts}")
+        ctx.enqueue(REMINDER, {"webinar_id": webinar_id, "lead_id": lead_id, "offset": offset, "starts_at": starts},
+                    run_at=due, dedup_key=f"{REMINDER}:{webinar_id}:{lead_id}:{offset}:{starts}")
 
 
 def time_left(seconds: int) -> str:

@@ -8,7 +8,7 @@ scenario-followup-telegram.
 
 The lead's chat is the one the plugin resolved beside ``core_lead_created`` (``resolved.contacts.lead``,
 the ``whieda_lead_contacts`` filter: by default the lead_entry's ``telegram_chat_id`` meta) and that
-``scenario_start`` inherits, else the chat the bot linked to the lead (``sidecar.telegram_links``). A
+``scenario_start`` inherits, else the chat the bot linked to the lead (``sidecar.telegram.links``). A
 Telegram username alone is not a chat: a bot can write only to a chat id, known once the person has
 pressed Start. A lead whose chat is not known yet gets both once it is (:func:`send_due`, from the bot).
 """
@@ -18,9 +18,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from .. import telegram_links
-from ..hooks.dispatcher import Call, Context
-from ..telegram import queue_message
+from ..hooks.api import Call, Context
+from ..telegram import links as telegram_links, queue_message
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ changes the meta (seed 001: no aggregates in user meta):
 - ``{prefix}whieda_aw_positions``: per minute of the recording, how many viewers who have not completed
   it stand there now — where people leave, for the median.
 
-A viewer moves between minutes once a minute of watching, so most heartbeats touch no counter. Rows
+A viewer moves between minutes once a minute of watching, so most progress reports touch no counter. Rows
 are touched in key order; a deadlock between two writers is retried by ``Database.run``. ``rebuild``
 counts everything again from the meta rows (the migration does, and an operator may).
 """

@@ -381,7 +381,7 @@ class Chaos:
 
     def telegram_failing(self) -> Result:
         """The fake Bot API answers 429, 500 and hangs for a while; every message must arrive once."""
-        from sidecar.hooks.dispatcher import Call, Context
+        from sidecar.hooks.api import Call, Context
         from sidecar.telegram import queue_message
         from sidecar.times import utcnow
 

@@ -10,7 +10,7 @@ defined( 'ABSPATH' ) || exit;
 /**
  * WP-Cron runs only when someone visits, so a quiet site's outbox would wait. The sidecar, which
  * runs anyway, asks here (signed like the emit route) when it starts and then every minute while
- * the answer reports a backlog (sidecar/replay.py). The replay is the forced one of `make replay`:
+ * the answer reports a backlog (sidecar/wordpress/replay.py). The replay is the forced one of `make replay`:
  * the sidecar is up, so neither the breaker nor a call's backoff holds it back.
  */
 class Whieda_Replay_Route {

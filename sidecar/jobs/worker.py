@@ -1,6 +1,6 @@
 """The background worker: drains the job queue.
 
-``RUNNERS`` is the table of job kinds and the function that runs each. Jobs of an
+``JOB_RUNNERS`` (``hooks/map.py``) binds each job kind to its runner. Jobs of an
 *ordered* kind (emits to WordPress) go strictly one after another, oldest first,
 under a database lock, so WordPress sees them in the order they were emitted and
 a failing head waits rather than being overtaken. Other kinds are claimed in
@@ -15,48 +15,24 @@ import random
 import socket
 import threading
 import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import datetime, timedelta
 
-from . import metrics, replay
-from .db import execute, rows
-from .emits import deliver_emit
-from .outbox_pull import Puller
-from .jobs import DONE, FAILED, PENDING, Fail, Job, Postpone, Retry
-from .runtime import Runtime
-from .scenarios.attendance import forget_contacts, sweep as sweep_attendance
-from .scenarios.reminders import send as send_reminder
-from .telegram import send_message
-from .user_meta.cache import run_delete_job
+from ..attendance import forget_contacts
+from ..db import execute, rows
+from ..hooks.map import JOB_RUNNERS
+from ..ops import metrics
+from ..runtime import Runtime
+from ..times import utcnow
+from ..wordpress import replay
+from ..wordpress.outbox import Puller
+from . import DONE, FAILED, PENDING, Fail, Job, Postpone, Retry, Runner
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Runner:
-    run: Callable[[Job, Runtime], None]
-    ordered: bool = False
-    max_attempts: int | None = 10  # None: keep trying until it goes through
-    backoff_cap_sec: float = 300.0
-
-
-RUNNERS: dict[str, Runner] = {
-    "emit": Runner(deliver_emit, ordered=True, max_attempts=None, backoff_cap_sec=30.0),
-    "telegram": Runner(send_message, max_attempts=25, backoff_cap_sec=600.0),
-    "attendance_sweep": Runner(sweep_attendance, max_attempts=None, backoff_cap_sec=60.0),
-    "wp_cache_delete": Runner(run_delete_job, max_attempts=None, backoff_cap_sec=60.0),
-    "reminder": Runner(send_reminder, max_attempts=10, backoff_cap_sec=60.0),
-}
 
 BATCH = 20
 LEASE = timedelta(minutes=2)
 HEARTBEAT_SEC = 5.0
 HOUSEKEEPING_SEC = 60.0
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def backoff(attempts: int, cap: float) -> float:
@@ -78,7 +54,7 @@ def last_heartbeat(conn, rt: Runtime) -> datetime | None:
 class Worker:
     def __init__(self, runtime: Runtime, worker_id: str | None = None, runners: dict[str, Runner] | None = None):
         self.rt = runtime
-        self.runners = RUNNERS if runners is None else runners
+        self.runners = JOB_RUNNERS if runners is None else runners
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.stop = threading.Event()
         self._last_beat = 0.0

@@ -1,12 +1,12 @@
 """The hottest request, ``POST /v1/viewer/progress``, answered by a bare WSGI callable ahead of Flask.
 
 Every viewer of a recording sends it; the write itself is group-committed
-(``autowebinar/heartbeats.py``), so what was left of its cost was the web layer: Flask's request and
-app contexts, routing, hooks and response object. Measured in one process, one heartbeat at a time
+(``autowebinar/progress.py``), so what was left of its cost was the web layer: Flask's request and
+app contexts, routing, hooks and response object. Measured in one process, one report at a time
 (2026-12-01, loaded 2-core machine): 1.14–1.30 ms of CPU each through Flask, 0.84–0.97 ms here. This
 callable does only what the route does: the same body limit and JSON checks
-(``web.parse_json``), the same token checks (``viewer.viewer_of``), the same position check, the same
-write (``delivery.progress``), and refusals answered, counted and logged as ``create_app``'s handlers
+(``web.parse_json``), the same token checks (``routes.viewer_of``), the same position check, the same
+write (``sessions.progress``), and refusals answered, counted and logged as ``create_app``'s handlers
 do. Every other request goes to Flask unchanged. No new dependency: it is plain WSGI under gunicorn.
 """
 
@@ -16,12 +16,12 @@ import json
 import logging
 from http import HTTPStatus
 
-from . import metrics
-from .autowebinar import delivery
-from .db import Error as DatabaseError
-from .errors import Refused, TooLarge
-from .viewer import position_of, viewer_of
-from .web import parse_json
+from ..db import Error as DatabaseError
+from ..errors import Refused, TooLarge
+from ..ops import metrics
+from ..web import parse_json
+from . import sessions
+from .routes import position_of, viewer_of
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class ViewerProgress:
             raise TooLarge(f"the body is larger than {limit} bytes")
         body = parse_json(raw)
         viewer = viewer_of(self.rt.config.secret, body)
-        return delivery.progress(self.rt, viewer, position_of(body))
+        return sessions.progress(self.rt, viewer, position_of(body))
 
     @staticmethod
     def refused(status: int, body: dict, level: int = logging.WARNING) -> tuple[int, dict]:

@@ -17,8 +17,8 @@ import time
 
 import requests
 
-from . import signing
-from .config import Config
+from .. import signing
+from ..config import Config
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .db import execute, rows
+from ..db import execute, rows
 
 START_LIMIT = 5  # /start commands one chat may send ...
 START_WINDOW = timedelta(seconds=60)  # ... in this window; more are refused (a flood)

@@ -1,4 +1,4 @@
-"""Delivery of emits to WordPress: the ``emit`` jobs, posted to the plugin's REST route.
+"""Emits posted to WordPress: the ``emit`` jobs, posted to the plugin's REST route.
 
 Used for actions the sidecar emits outside a forwarded call (viewer activity,
 delayed jobs). Signed like the bridge; retried while WordPress is away; the
@@ -11,19 +11,22 @@ emits behind it in the ordered lane go on; an operator retries it (``make jobs``
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import requests
 
-from . import signing
-from .jobs import Fail, Job, Retry
-from .runtime import Runtime
+from .. import signing
+from ..jobs import Fail, Job, Retry
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
 
 # 4xx answers that waiting may change: a wrong secret (401) and a rate limit (429).
 WAIT_ON = {401, 429}
 REFUSED_TRIES = 3
 
 
-def deliver_emit(job: Job, rt: Runtime) -> None:
+def post_emit(job: Job, rt: Runtime) -> None:
     body = json.dumps({key: job.payload[key] for key in ("event_id", "hook", "args")},
                       ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json", **signing.sign(rt.config.secret, body)}

@@ -12,10 +12,10 @@ import time
 
 from flask import Blueprint
 
-from . import metrics
-from .errors import Invalid
-from .hooks import Call
-from .web import read_json, require_signature, runtime
+from ..errors import Invalid
+from ..ops import metrics
+from ..web import read_json, require_signature, runtime
+from .api import Call
 
 bp = Blueprint("bridge", __name__)
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def receive(hook: str):
 
 def apply_envelope(rt, hook: str, body, source: str):
     """One forwarded call (contracts/bridge-call.json), checked and applied once; the bridge route
-    and the outbox pull (``sidecar/outbox_pull.py``) both come here. Raises a Refused subclass."""
+    and the outbox pull (``sidecar/wordpress/outbox.py``) both come here. Raises a Refused subclass."""
     started = time.perf_counter()
     spec = rt.contract.inbound(hook)
     body = rt.contract.check_envelope("bridge-call", body)

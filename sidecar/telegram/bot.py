@@ -35,15 +35,15 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from telegram.helpers import create_deep_linked_url
 from telegram.request import HTTPXRequest
 
-from . import signing, telegram_links
-from .db import connect, rows
-from .hooks.dispatcher import Context
-from .scenarios import lead_notice, welcome
-from .telegram import forget_chat, queue_message
+from .. import signing
+from ..db import connect, rows
+from ..hooks.api import Context
+from ..scenarios import lead_notice, welcome
+from . import forget_chat, links as telegram_links, queue_message
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .runtime import Runtime
+    from ..config import Config
+    from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class Bot:
             "chat_id": chat, "lead_id": outcome.lead_id, "kind": kind}})
         self._reply(ctx, update, "bot_linked")
         if outcome.lead_id is not None:
-            self.deliver_due(ctx, chat, outcome.lead_id, outcome.lead_name)
+            self.send_due(ctx, chat, outcome.lead_id, outcome.lead_name)
 
     def _flooding(self, ctx: Context, update: Update, chat: str, payload: str) -> bool:
         """Count this /start; past START_LIMIT in START_WINDOW it is refused (answered once, then silence)."""
@@ -146,7 +146,7 @@ class Bot:
                      f"/start flood ({starts} in {telegram_links.START_WINDOW.seconds} s)", payload)
         return True
 
-    def deliver_due(self, ctx: Context, chat: str, lead_id: int, name: str) -> None:
+    def send_due(self, ctx: Context, chat: str, lead_id: int, name: str) -> None:
         """What was due to a lead whose chat has just become known: the welcome now, its follow-up at its
         time (a lead of the web form), and the team's note that the lead linked."""
         if telegram_links.from_web_form(ctx.db, ctx.config, lead_id):

@@ -6,17 +6,20 @@
   capped at its length so far). Short of that a completion while live leaves the decision to the sweep,
   and one after the stop classifies the lead not attended.
 - A stop → the ``attendance_sweep`` job (``WHIEDA_ATTENDANCE_GRACE_SEC`` later, so the last
-  heartbeats count): every lead who registered or entered and is not classified yet is attended if
+  presence pings count): every lead who registered or entered and is not classified yet is attended if
   present at least ``WHIEDA_ATTENDED_MIN_SEC`` of the live window (capped at the window's length),
   else not.
 
 ``{prefix}whieda_attendance`` (this module holds its only SQL) keeps, per (webinar, lead): registration
-and entry, presence credited from the room's heartbeats while the webinar is live, the contacts the
+and entry, presence credited from the room page's presence pings while the webinar is live, the contacts the
 plugin resolved for the lead's facts (the sweep has no envelope of its own), and the classification.
 For the reports (the plugin reads them, never writes): the start of the lead's current stretch in the
 room, when the CTA was first shown to it and first clicked; and ``{prefix}whieda_presence_minutes``, the
 viewers present in each minute of the live window, each lead counted once a minute in the transaction
 that credits its presence.
+
+Beside it, the two services around the classification: ``webinar_events.py`` (client-webinar-event-emitter,
+``client_webinar_completed`` → ``webinar_completed``) and ``routing.py`` (post-webinar routing).
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from .. import webinars
 from ..db import execute, rows
-from ..hooks.dispatcher import Call, Context
+from ..hooks.api import Call, Context
 from ..jobs import Job
-from ..room_state import ENDED, LIVE, RoomState
+from ..rooms.store import ENDED, LIVE, RoomState
 from ..times import from_contract, unix
-from .room_control import remember_webinar
 
 SWEEP_BATCH = 25  # leads per transaction; each emits two actions, well under the dispatcher's bound
 
@@ -45,7 +48,7 @@ def note_fact(ctx: Context, call: Call) -> None:
     """Any client_webinar_* fact: the lead takes part; keep its contacts and what it says about presence."""
     payload = call.named["payload"]
     webinar_id, lead_id = int(payload["webinar_id"]), int(payload["lead_id"])
-    room = remember_webinar(ctx, webinar_id, call.resolved)
+    room = webinars.remember(ctx, webinar_id, call.resolved)
     row = _locked_row(ctx.db, ctx.config, webinar_id, lead_id, ctx.now, call.resolved.get("contacts"))
     if call.hook == "client_webinar_registered":
         row["registered_at"] = row["registered_at"] or min(from_contract(payload["registered_at"]), ctx.now)
@@ -56,12 +59,12 @@ def note_fact(ctx: Context, call: Call) -> None:
         _seen_live(ctx.db, ctx.config, row, room, entered)
     elif call.hook == "client_webinar_left":
         _credit(row, room, min(from_contract(payload["left_at"]), ctx.now), ctx.config)
-        row["seen_at"] = row["present_since"] = None  # away: the next heartbeat starts a new stretch
+        row["seen_at"] = row["present_since"] = None  # away: the next presence ping starts a new stretch
     _store(ctx.db, ctx.config, row, ctx.now)
 
 
 def record_presence(conn, rt, lead_id: int, webinar_id: int, now: datetime, cta_click: bool = False) -> None:
-    """A heartbeat from the room page (sidecar.rooms): credit the time since the previous one.
+    """A presence ping from the room page (sidecar.rooms.routes): credit the time since the previous one.
 
     ``cta_click``: the beat the page sends when the lead clicks the CTA (the first click is kept).
     """
@@ -217,7 +220,7 @@ def _classify(ctx: Context, row: dict, attended: bool) -> None:
 def _credit(row: dict, room: RoomState, at: datetime, config) -> None:
     """Add the time since the lead was last seen, where it overlaps the live window; then seen at ``at``.
 
-    A gap longer than three heartbeats (browsers slow background tabs to one timer a minute) means
+    A gap longer than three presence pings (browsers slow background tabs to one timer a minute) means
     the lead was away: nothing is credited for it.
     """
     seen = row["seen_at"]

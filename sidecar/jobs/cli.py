@@ -11,10 +11,10 @@ import json
 import sys
 from datetime import datetime
 
-from .config import Config
-from .db import Database
-from .jobs import FAILED, PENDING, RUNNING, Jobs
-from .times import utcnow
+from ..config import Config
+from ..db import Database
+from ..times import utcnow
+from . import FAILED, PENDING, RUNNING, Jobs
 
 
 def describe(kind: str, payload: str) -> str:

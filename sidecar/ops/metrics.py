@@ -18,8 +18,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from . import signing
-from .db import rows
+from .. import signing
+from ..db import rows
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 The state is read-only here (it changes only through Core's commands) and comes from memcached,
 so a poll costs no WordPress boot. The ETag is the state's version, so a poller that has it gets a
 304; Cache-Control lets a proxy in front answer many pollers with one fetch a second. Presence is
-the room page's heartbeat, authenticated by a room token the plugin signed at render time; it
-counts toward attendance (``scenarios/attendance.py``); the beat the page sends when the lead clicks the
+the room page's presence ping, authenticated by a room token the plugin signed at render time; it
+counts toward attendance (``sidecar/attendance/``); the ping the page sends when the lead clicks the
 CTA says so (``cta_click: true``), for the webinar's report.
 """
 
@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from . import signing
-from .errors import NotFound, Unauthorized
-from .scenarios import attendance
-from .times import utcnow
-from .web import read_json, runtime
+from .. import attendance, signing
+from ..errors import NotFound, Unauthorized
+from ..times import utcnow
+from ..web import read_json, runtime
 
 bp = Blueprint("rooms", __name__)
 
@@ -43,7 +42,7 @@ def state(webinar_id: str):
 
 @bp.post("/v1/rooms/<webinar_id>/presence")
 def presence(webinar_id: str):
-    """A heartbeat of an open room page: credited toward the lead's presence in the live window."""
+    """A presence ping of an open room page: credited toward the lead's presence in the live window."""
     webinar_id = webinar_id_of(webinar_id)
     rt = runtime()
     body = read_json()

@@ -13,10 +13,10 @@ import math
 
 from flask import Blueprint, g
 
-from . import signing
-from .autowebinar import delivery, live
-from .errors import Invalid, Unauthorized
-from .web import read_json, runtime
+from .. import signing
+from ..errors import Invalid, Unauthorized
+from ..web import read_json, runtime
+from . import live, sessions
 
 bp = Blueprint("viewer", __name__, url_prefix="/v1/viewer")
 log = logging.getLogger(__name__)
@@ -28,13 +28,13 @@ def require_viewer_token() -> None:
     g.viewer, g.body = viewer_of(runtime().config.secret, body), body
 
 
-def viewer_of(secret: str, body: dict) -> delivery.Viewer:
+def viewer_of(secret: str, body: dict) -> sessions.Viewer:
     """The viewer a body's token names, or 401: forged, expired, or issued for another user or webinar."""
     try:
         claims = signing.read_token(secret, signing.VIEWER, body.get("token"))
     except signing.BadToken as exc:
         raise Unauthorized(f"viewer token refused: {exc}") from None
-    viewer = delivery.Viewer.from_claims(claims)
+    viewer = sessions.Viewer.from_claims(claims)
     for field, expected in (("user_id", viewer.user_id), ("webinar_id", viewer.webinar_id)):
         if field in body and body[field] != expected:
             raise Unauthorized(f"the viewer token was issued for another {field.split('_')[0]}")
@@ -52,24 +52,24 @@ def join():
     entry_id = g.body.get("entry_id", "entry")
     if not isinstance(entry_id, str):
         raise Invalid("entry_id must be a string", [{"field": "entry_id", "error": "not a string"}])
-    return delivery.join(runtime(), g.viewer, entry_id)
+    return sessions.join(runtime(), g.viewer, entry_id)
 
 
 @bp.post("/progress")
 def progress():
-    """Answered by ``sidecar/fastpath.py`` before Flask sees it; the same checks and write, kept here so
+    """Answered by ``autowebinar/fastpath.py`` before Flask sees it; the same checks and write, kept here so
     the blueprint still lists every viewer route."""
-    return delivery.progress(runtime(), g.viewer, position())
+    return sessions.progress(runtime(), g.viewer, position())
 
 
 @bp.post("/cta")
 def cta():
-    return delivery.cta(runtime(), g.viewer, position())
+    return sessions.cta(runtime(), g.viewer, position())
 
 
 @bp.post("/leave")
 def leave():
-    return delivery.leave(runtime(), g.viewer, position())
+    return sessions.leave(runtime(), g.viewer, position())
 
 
 def position() -> int:

@@ -4,20 +4,21 @@
 a room changes. Stream type and the CTA's label and link come from the webinar_event, resolved by the
 plugin into the call's envelope (``resolved.webinar``); the sidecar never reads Core tables, and never
 holds the embeds (the stream stays in WordPress's pages of admitted people). A stop queues the
-attendance sweep (``scenarios/attendance.py``) a grace period later, so the last heartbeats count.
+attendance sweep (``sidecar/attendance/``) a grace period later, so the last presence pings count.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from ..hooks.dispatcher import Call, Context
-from ..room_state import ENDED, LIVE, RoomState
+from .. import webinars
+from ..hooks.api import Call, Context
+from ..jobs import ATTENDANCE_SWEEP
 from ..times import from_contract
+from .store import ENDED, LIVE, RoomState
 
 # What the plugin resolves about a webinar, by where it goes in the room's state.
 SERVED = ("stream_type",)
-DETAILS = ("title", "url", "recording_url")
 CTA = ("cta_label", "cta_url")  # served: taken from a command's envelope only, so each change has a new version
 
 
@@ -29,9 +30,9 @@ def set_status(ctx: Context, call: Call) -> None:
     elif call.named["status"] == "stop" and state.status == LIVE:
         state.live_sec += max(0, int((moment - state.live_since).total_seconds()))
         state.status, state.ended_at = ENDED, moment
-        ctx.enqueue("attendance_sweep", {"webinar_id": state.webinar_id},
+        ctx.enqueue(ATTENDANCE_SWEEP, {"webinar_id": state.webinar_id},
                     run_at=ctx.now + timedelta(seconds=ctx.config.attendance_grace_sec),
-                    dedup_key=f"attendance_sweep:{state.webinar_id}:v{state.version}")
+                    dedup_key=f"{ATTENDANCE_SWEEP}:{state.webinar_id}:v{state.version}")
     elif call.named["status"] == "stop" and state.status != ENDED:
         state.status, state.ended_at = ENDED, moment  # stopped before it ever went live: nobody to classify
     _save(ctx, state, before)
@@ -43,22 +44,6 @@ def set_cta_visibility(ctx: Context, call: Call) -> None:
     _save(ctx, state, before)
 
 
-def remember_webinar(ctx: Context, webinar_id: int, resolved: dict) -> RoomState:
-    """Keep what a client fact's envelope says about the webinar (title, links) for the messages."""
-    rooms = ctx.runtime.rooms
-    state = rooms.load(ctx.db, webinar_id)
-    webinar = resolved.get("webinar") or {}
-    if _details(state, webinar) != state.details:  # written only when it says something new
-        state = rooms.load(ctx.db, webinar_id, lock=True)
-        state.details = _details(state, webinar)
-        rooms.save(ctx.db, state, ctx.now, changed=False)
-    return state
-
-
-def _details(state: RoomState, webinar: dict) -> dict:
-    return {**state.details, **{key: webinar[key] for key in DETAILS if key in webinar}}
-
-
 def _load(ctx: Context, call: Call) -> tuple[RoomState, dict]:
     state = ctx.runtime.rooms.load(ctx.db, int(call.named["webinar_id"]), lock=True)
     before = state.public()
@@ -66,7 +51,7 @@ def _load(ctx: Context, call: Call) -> tuple[RoomState, dict]:
     for key in SERVED:
         if isinstance(webinar.get(key), str):
             setattr(state, key, webinar[key])
-    state.details = {**_details(state, webinar), **{key: webinar[key] for key in CTA if isinstance(webinar.get(key), str)}}
+    state.details = {**webinars.told(state, webinar), **{key: webinar[key] for key in CTA if isinstance(webinar.get(key), str)}}
     return state, before
 
 

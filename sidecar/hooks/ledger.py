@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .config import Config
-from .db import DUPLICATE_KEY, IntegrityError, error_code, execute, rows
+from ..config import Config
+from ..db import DUPLICATE_KEY, IntegrityError, error_code, execute, rows
 
 
 @dataclass(frozen=True)

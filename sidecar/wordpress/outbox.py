@@ -26,11 +26,11 @@ import time
 
 import requests
 
-from . import signing
-from .bridge import apply_envelope
-from .db import execute, rows
-from .errors import BadRequest, Refused, TooLarge, Unavailable
-from .runtime import Runtime
+from .. import signing
+from ..db import execute, rows
+from ..errors import BadRequest, Refused, TooLarge, Unavailable
+from ..hooks.bridge import apply_envelope
+from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class Puller:
 
     def run_forever(self) -> None:
         if self.rt.config.outbox_pull_sec <= 0:
-            return  # pulling is off: the plugin's WP-Cron replay and sidecar/replay.py deliver the outbox
+            return  # pulling is off: the plugin's WP-Cron replay and sidecar/wordpress/replay.py deliver the outbox
         sock = self.sock = self.wake_socket()
         pause, first = 0.0, True
         while not self.stop.is_set():

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ..hooks.dispatcher import Call, Context
+from ..hooks.api import Call, Context
 
 
 def route(ctx: Context, call: Call) -> None:

@@ -1,4 +1,4 @@
-"""Telegram delivery: one durable send queue and one sender for the whole product.
+"""Telegram sending: one durable send queue and one sender for the whole product.
 
 A message is a ``telegram`` job in the job queue (``{prefix}whieda_jobs``): durable, claimed with
 SKIP LOCKED, kept across restarts. Queue one with :func:`queue_message` inside a handler's
@@ -11,6 +11,9 @@ everyone, may get the next message — at most ``WHIEDA_TELEGRAM_PER_SEC`` a sec
 ``WHIEDA_TELEGRAM_CHAT_INTERVAL_SEC`` per chat. A 429 waits Telegram's ``retry_after``; network
 errors, timeouts and 5xx retry with backoff; 400 and 403 fail the message at once, with Telegram's
 reason kept on the job. A timeout may hide a message that did arrive, so that one case can repeat.
+
+Beside it: ``links.py`` (which chat is whose), ``bot.py`` (the bot that receives) and ``routes.py``
+(its web routes: the start link and the webhook).
 """
 
 from __future__ import annotations
@@ -28,18 +31,17 @@ from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, N
                             TelegramError, TimedOut)
 from telegram.request import HTTPXRequest
 
-from . import telegram_links
-from .db import execute, rows
-from .jobs import PENDING, Fail, Job, Postpone, Retry
-from .times import utcnow
+from ..db import execute, rows
+from ..jobs import PENDING, TELEGRAM, Fail, Job, Postpone, Retry
+from ..times import utcnow
+from . import links as telegram_links
 
 if TYPE_CHECKING:
-    from .hooks.dispatcher import Context
-    from .runtime import Runtime
+    from ..hooks.api import Context
+    from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-KIND = "telegram"
 EVERYONE = "*"
 MAX_DEDUP_KEY = 191
 NO_TOKEN_RETRY_SEC = 300
@@ -47,8 +49,8 @@ NO_TOKEN_RETRY_SEC = 300
 
 def dedup_key(scenario: str, recipient: str, webinar_id, step: str) -> str:
     """``telegram:<scenario>:<recipient>:<webinar>:<step>``, hashed if it outgrows the column."""
-    key = f"{KIND}:{scenario}:{recipient}:{webinar_id if webinar_id is not None else '-'}:{step}"
-    return key if len(key) <= MAX_DEDUP_KEY else f"{KIND}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+    key = f"{TELEGRAM}:{scenario}:{recipient}:{webinar_id if webinar_id is not None else '-'}:{step}"
+    return key if len(key) <= MAX_DEDUP_KEY else f"{TELEGRAM}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 def queue_message(ctx: "Context", template: str, values: dict, *, chat_id, scenario: str, recipient: str,
@@ -65,14 +67,14 @@ def queue_message(ctx: "Context", template: str, values: dict, *, chat_id, scena
                "template": template, "webinar_id": webinar_id}
     if reply:
         payload["reply"] = True
-    return ctx.enqueue(KIND, payload, run_at, dedup_key(scenario, recipient, webinar_id, step)) is not None
+    return ctx.enqueue(TELEGRAM, payload, run_at, dedup_key(scenario, recipient, webinar_id, step)) is not None
 
 
 def cancel_to_chat(conn, rt: "Runtime", chat_id: str, now: datetime, reason: str) -> int:
     """Cancel every pending message to ``chat_id`` except replies (the person stopped the bot)."""
     marker = f'%"chat_id": {json.dumps(str(chat_id))}%'
     pending = rows(conn, f"SELECT id, payload FROM {rt.jobs.table} WHERE kind = %s AND status = %s"
-                         " AND payload LIKE %s FOR UPDATE", (KIND, PENDING, marker))
+                         " AND payload LIKE %s FOR UPDATE", (TELEGRAM, PENDING, marker))
     ids = [r["id"] for r in pending
            if (p := json.loads(r["payload"])).get("chat_id") == str(chat_id) and not p.get("reply")]
     return rt.jobs.cancel(conn, ids, now, reason)

@@ -17,11 +17,12 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, Invalid, NotFound, Unauthorized
-from ..hooks.dispatcher import Call, Context
+from ..hooks.api import Call, Context
+from ..times import utcnow
 from ..user_meta import Locked
 from . import live
 
@@ -159,16 +160,16 @@ def join(rt: "Runtime", viewer: Viewer, entry_id: str) -> dict:
     if result is not None:
         return result
     # The same entry again (a retried request): nothing to do; answer from what is stored.
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utcnow()
     values = rt.db.run(lambda conn: rt.user_meta.read(conn, viewer.user_id))
     waiting = live.first_entry(viewer.mode, viewer.schedule, viewer.duration, now) if values.get(POSITION) is None else None
     return answer(viewer, values, now, starts_at=waiting.starts_at if waiting else None)
 
 
 def progress(rt: "Runtime", viewer: Viewer, reported: int) -> dict:
-    """A heartbeat: the position, bounded by the wall clock; milestones and completion as reached.
-    Stored with the heartbeats arriving at the same time, in one transaction (``heartbeats.py``)."""
-    return rt.heartbeats.report(viewer, reported)
+    """A progress report: the position, bounded by the wall clock; milestones and completion as reached.
+    Stored with the reports arriving at the same time, in one transaction (``progress.py``)."""
+    return rt.progress_reports.report(viewer, reported)
 
 
 def cta(rt: "Runtime", viewer: Viewer, reported: int) -> dict:

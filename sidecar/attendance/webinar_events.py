@@ -6,7 +6,7 @@ with the same payload, whatever emitted the original.
 
 from __future__ import annotations
 
-from ..hooks.dispatcher import Call, Context
+from ..hooks.api import Call, Context
 
 
 def emit_webinar_completed(ctx: Context, call: Call) -> None:

@@ -15,8 +15,8 @@ import logging
 from flask import Blueprint, current_app, redirect, request
 from markupsafe import escape
 
-from .errors import Refused
-from .signing import BadToken, read_start_payload
+from ..errors import Refused
+from ..signing import BadToken, read_start_payload
 
 log = logging.getLogger(__name__)
 

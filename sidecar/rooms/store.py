@@ -1,7 +1,7 @@
 """Room state, the only SQL for ``{prefix}whieda_rooms`` and its hot copy in memcached.
 
 A room's state (status, CTA visibility, label and link) changes only through Core's commands
-(``scenarios/room_control.py``); room pages read it through ``sidecar/rooms.py`` (and the plugin's
+(``rooms/commands.py``); room pages read it through ``rooms/routes.py`` (and the plugin's
 compatibility route, which answers the same shape and ETag). It is public and cacheable: every poller
 may know it. The embeds (the stream itself) are not part of it: WordPress renders them only into the
 pages of people the room admits. Durable in the table, hot in memcached: a poll costs one memcached get.
@@ -14,9 +14,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .config import Config
-from .db import execute, rows
-from .times import iso
+from ..config import Config
+from ..db import execute, rows
+from ..times import iso
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class RoomState:
     status: str = SCHEDULED
     cta_visible: bool = False
     stream_type: str = ""
-    details: dict = field(default_factory=dict)  # title, url, recording_url for messages; cta_label, cta_url served
+    details: dict = field(default_factory=dict)  # cta_label, cta_url served; the webinar's data (sidecar/webinars.py)
     version: int = 0
     live_since: datetime | None = None
     ended_at: datetime | None = None

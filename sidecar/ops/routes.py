@@ -8,16 +8,17 @@ not left to look like refused calls."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from flask import Blueprint, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from . import metrics, signing
-from .db import rows
+from .. import signing
+from ..db import rows
+from . import metrics
 
-from .web import runtime
-from .worker import last_heartbeat
+from ..jobs.worker import last_heartbeat
+from ..times import utcnow
+from ..web import runtime
 
 bp = Blueprint("ops", __name__)
 
@@ -27,7 +28,7 @@ WORKER_STALE_SEC = 30
 @bp.get("/healthz")
 def healthz():
     rt = runtime()
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utcnow()
     checks = {"database": {"ok": False}, "memcached": {"ok": False}, "queue": {"ok": False}, "worker": {"ok": False}}
     schema = None
 

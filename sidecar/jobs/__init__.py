@@ -4,6 +4,9 @@ Jobs are claimed, not assumed (as Action Scheduler does): a claim marks rows
 ``running`` with the claimer's id inside ``SELECT … FOR UPDATE SKIP LOCKED``, so
 several workers share the queue without taking the same job. A claim that a dead
 worker left behind is released after its lease.
+
+The kinds are named here; ``hooks/map.py`` (``JOB_RUNNERS``) binds each to its runner, ``worker.py``
+drains the queue and ``cli.py`` is ``python -m sidecar jobs``.
 """
 
 from __future__ import annotations
@@ -11,12 +14,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Callable
 
-from .config import Config
-from .db import execute, rows
+from ..config import Config
+from ..db import execute, rows
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 CANCELLED = "cancelled"  # never to run (its recipient withdrew); kept, like done jobs, for the retention
+
+# The job kinds; each is bound to its runner in JOB_RUNNERS (hooks/map.py).
+EMIT = "emit"
+TELEGRAM = "telegram"
+REMINDER = "reminder"
+ATTENDANCE_SWEEP = "attendance_sweep"
+WP_CACHE_DELETE = "wp_cache_delete"
 
 
 class Retry(Exception):
@@ -34,6 +48,16 @@ class Postpone(Retry):
 
 class Fail(Exception):
     """A runner's answer: do not try again; the job stays failed, with the reason, for an operator."""
+
+
+@dataclass(frozen=True)
+class Runner:
+    """How the worker runs a job kind. Jobs of an *ordered* kind go strictly one after another."""
+
+    run: Callable[["Job", "Runtime"], None]
+    ordered: bool = False
+    max_attempts: int | None = 10  # None: keep trying until it goes through
+    backoff_cap_sec: float = 300.0
 
 
 @dataclass(frozen=True)

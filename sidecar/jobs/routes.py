@@ -11,9 +11,9 @@ import logging
 
 from flask import Blueprint
 
-from .errors import Conflict, NotFound
-from .times import utcnow
-from .web import require_signature, runtime
+from ..errors import Conflict, NotFound
+from ..times import utcnow
+from ..web import require_signature, runtime
 
 bp = Blueprint("jobs", __name__)
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
-"""Group commit for viewer heartbeats (``POST /v1/viewer/progress``), the hottest write of the product.
+"""Group commit for viewers' progress reports (``POST /v1/viewer/progress``), the hottest write of the product.
 
 Thousands of players report their position every few seconds. Each report alone is a transaction
-(lock, update, commit) whose round trips and commit cost more than the work. So the heartbeats that
+(lock, update, commit) whose round trips and commit cost more than the work. So the reports that
 arrive together in one web process share one: a flusher thread takes what is waiting (one report per
 user), locks those users in one statement, applies each report exactly as a lone one would be, writes
 the changed rows in one statement, commits once, and only then answers each waiting request — an
@@ -19,13 +19,13 @@ import threading
 import uuid
 from functools import partial
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from ..db import Error as DatabaseError
 from ..errors import Refused, Unavailable
-from ..hooks.dispatcher import Call, Context
-from . import delivery
+from ..hooks.api import Call, Context
+from ..times import utcnow
+from . import sessions
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -37,27 +37,27 @@ MAX_BATCH = 64
 
 @dataclass
 class _Report:
-    viewer: "delivery.Viewer"
+    viewer: "sessions.Viewer"
     position: int
     done: threading.Event = field(default_factory=threading.Event)
     answer: dict | None = None
     error: BaseException | None = None
 
 
-class Heartbeats:
+class ProgressReports:
     def __init__(self, runtime: "Runtime"):
         self.runtime = runtime
         self._waiting: list[_Report] = []
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def report(self, viewer: "delivery.Viewer", position: int) -> dict:
-        """Store one heartbeat (with others arriving at the same time); the player's answer."""
+    def report(self, viewer: "sessions.Viewer", position: int) -> dict:
+        """Store one progress report (with others arriving at the same time); the player's answer."""
         report = _Report(viewer, position)
         with self._wake:
             self._waiting.append(report)
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._flush_forever, name="viewer-heartbeats", daemon=True)
+                self._thread = threading.Thread(target=self._flush_forever, name="viewer-progress", daemon=True)
                 self._thread.start()
             self._wake.notify()
         report.done.wait()
@@ -86,7 +86,7 @@ class Heartbeats:
 
         def work(conn):
             contexts.clear()
-            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            now = utcnow()
             ready = []
             for report in batch:
                 report.answer, report.error = None, None
@@ -95,16 +95,16 @@ class Heartbeats:
             locked = rt.user_meta.lock_many(conn, {r.viewer.user_id: ctx.after_commit for r, ctx in ready}, deferred)
             for report, ctx in ready:
                 try:  # every refusal comes before the report's first write
-                    user = delivery.joined(locked.get(report.viewer.user_id), report.viewer)
-                    delivery.check_ahead(ctx, report.viewer, user, report.position)
+                    user = sessions.joined(locked.get(report.viewer.user_id), report.viewer)
+                    sessions.check_ahead(ctx, report.viewer, user, report.position)
                 except Refused as exc:
                     report.error = exc
                     continue
-                delivery.advance(ctx, report.viewer, user, report.position)
+                sessions.advance(ctx, report.viewer, user, report.position)
                 if ctx.emitting:  # a milestone: its listeners may read the rows, so write them first
                     rt.user_meta.flush(conn, deferred)
                     rt.dispatcher.settle(ctx)
-                report.answer = delivery.answer(report.viewer, user.values, ctx.now, shown=report.position)
+                report.answer = sessions.answer(report.viewer, user.values, ctx.now, shown=report.position)
                 contexts.append(ctx)
             rt.user_meta.flush(conn, deferred)
 
@@ -115,10 +115,10 @@ class Heartbeats:
             for ctx in contexts:
                 ctx._run_after_commit()
         except DatabaseError:  # as for a lone write: 503, the player retries
-            log.exception("a batch of %d viewer heartbeats was not stored", len(batch))
+            log.exception("a batch of %d viewer progress reports was not stored", len(batch))
             failure = (Unavailable, "the database is unavailable; retry later")
         except Exception:
-            log.exception("a batch of %d viewer heartbeats was not stored", len(batch))
+            log.exception("a batch of %d viewer progress reports was not stored", len(batch))
         finally:  # never leave a request waiting, whatever happened
             for report in batch:
                 if failure is not None:
