@@ -205,12 +205,10 @@ class Stack:
     # ---- the whole stack ----------------------------------------------------------
 
     def up(self) -> None:
-        for folder in (self.logs, self.run_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        self.start_mysql()
         for writable in (self.logs, self.logs / "wordpress.log", self.logs / "php-errors.log"):
             writable.touch()
             shutil.chown(writable, "www-data", "www-data")
-        self.start_mysql()
         self.start_memcached()
         self.switch_wordpress_source()
         self.install_site_files()
@@ -220,9 +218,10 @@ class Stack:
             self.start_fake_telegram()
         self.start_sidecar()
 
-    def down(self) -> None:
+    def down(self, keep: tuple[str, ...] = ()) -> None:
         for name in ("sidecar", "fake-telegram", "nginx", "php-fpm", "memcached", "mysql"):
-            self.stop(name)
+            if name not in keep:
+                self.stop(name)
 
     def status(self) -> dict[str, bool]:
         return {name: self.alive(name) for name in ("mysql", "memcached", "php-fpm", "nginx", "fake-telegram",
@@ -281,6 +280,9 @@ class Stack:
     # ---- MariaDB ------------------------------------------------------------------
 
     def start_mysql(self) -> None:
+        """MariaDB with the stack's database and user: the first part of ``up()``, and all the fast tests need."""
+        for folder in (self.logs, self.run_dir):
+            folder.mkdir(parents=True, exist_ok=True)
         if self.profile.private_mysql:
             if not self.alive("mysql"):
                 self._start_private_mysql()
