@@ -11,7 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from sidecar import signing
 from sidecar.schema import LATEST
-from sidecar.worker import beat, utcnow
+from sidecar.times import utcnow
+from sidecar.worker import beat
 
 PAYLOAD = {"lead_id": 7, "webinar_id": 42, "webinar_type": "auto", "session_id": "s-1", "completed_at": 1767229200}
 

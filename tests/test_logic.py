@@ -15,7 +15,8 @@ from sidecar import signing
 from sidecar.db import connect
 from sidecar.telegram import hold, reserve
 from sidecar.templates import DEFAULTS_DIR, load_templates
-from sidecar.worker import backoff, utcnow
+from sidecar.times import utcnow
+from sidecar.worker import backoff
 
 SECRET = "a-shared-secret-of-the-fast-layer"
 BODY = b'{"event_id": "e-1"}'

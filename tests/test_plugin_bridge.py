@@ -354,6 +354,25 @@ def test_wp_cron_runs_the_replay(stack, sidecar_down, probe, clean_outbox):
 
 
 def replayed_by_cron(stack, probe):
+    """WP-Cron's replay delivers the outbox: one WP-Cron request with the replay event and the outbox due (the
+    test moves their clocks rather than wait the minute and the backoff). On a loaded machine a try can outlast
+    the plugin's timeout to the sidecar and back off (Whieda_Forwarder::backoff); WP-Cron then comes again, as a
+    minute later."""
+    budget = stack.wp_eval("return Whieda_Forwarder::REPLAY_BUDGET + Whieda_Plugin::instance()->config->timeout();")
+    mark = probe.mark()
+    for _ in range(3):
+        tried = run_wp_cron_replay(stack)
+        # The replay runs after wp-cron.php has answered (fastcgi_finish_request), within its budget.
+        wait_until(lambda: probe.fired("webinar_completed", mark) or head_tries(stack) > tried,
+                   timeout=budget, what="the replay to deliver or back off")
+        if probe.fired("webinar_completed", mark):
+            break
+    assert probe.fired("webinar_completed", mark) == [[completed(97)]]
+    assert outbox(stack) == []
+
+
+def run_wp_cron_replay(stack) -> int:
+    """Requests wp-cron.php with the replay event and the outbox due; returns the head's tries so far."""
     # Not due while the next PHP process runs: WP-Cron must be the one.
     stack.sql(f"UPDATE {stack.table('whieda_outbox')} SET next_attempt_at = UTC_TIMESTAMP() + INTERVAL 1 HOUR")
     scheduled = stack.wp_eval("delete_option( 'whieda_breaker' ); Whieda_Plugin::schedule_events();"
@@ -363,11 +382,15 @@ def replayed_by_cron(stack, probe):
                               " return wp_get_schedule( 'whieda_outbox_replay' );")
     assert scheduled == "whieda_every_minute"
     make_outbox_due(stack)
-    mark = probe.mark()
+    tried = head_tries(stack)
     requests.get(f"{stack.site_url}/wp-cron.php?doing_wp_cron", timeout=30)
-    fired = wait_until(lambda: probe.fired("webinar_completed", mark), what="the replayed emit")
-    assert fired == [[completed(97)]]
-    assert outbox(stack) == []
+    return tried
+
+
+def head_tries(stack) -> int:
+    """How often the outbox's first call was tried (0 once it is delivered)."""
+    rows = outbox(stack)
+    return rows[0]["attempts"] if rows else 0
 
 
 def replay_answers(log_path, start: int) -> list[dict]:
