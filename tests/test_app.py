@@ -13,6 +13,7 @@ from sidecar import signing
 from sidecar.schema import LATEST
 from sidecar.times import utcnow
 from sidecar.worker import beat
+from tests.live import ROOM_STATE_MAX_AGE_SEC
 
 PAYLOAD = {"lead_id": 7, "webinar_id": 42, "webinar_type": "auto", "session_id": "s-1", "completed_at": 1767229200}
 
@@ -78,6 +79,15 @@ def test_a_hook_the_sidecar_only_emits_or_does_not_know_is_refused(client):
     assert emitted.status_code == 404
     assert "emitted by the sidecar" in emitted.get_json()["error"]
     assert post_hook(client, "no_such_hook", []).status_code == 404
+
+
+def test_a_rooms_state_may_be_cached_by_a_proxy_for_a_second_and_is_refused_for_a_bad_id(client):
+    answer = client.get("/v1/rooms/42/state")
+    assert answer.status_code == 200 and answer.get_json()["webinar_id"] == 42
+    assert answer.headers["Cache-Control"] == f"public, max-age={ROOM_STATE_MAX_AGE_SEC}"  # what the waits assume
+    assert client.get("/v1/rooms/42/state", headers={"If-None-Match": answer.headers["ETag"]}).status_code == 304
+    refused = client.get("/v1/rooms/abc/state")
+    assert refused.status_code == 404 and "a webinar id is a positive integer" in refused.get_json()["error"]
 
 
 def test_health_says_what_is_missing_and_the_schema_version(client, app):

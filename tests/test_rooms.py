@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.helpers import wait_until
-from tests.live import new_webinar, set_status
+from tests.live import ROOM_STATE_SEC, new_webinar, set_status
 from tests.test_openapi import schema
 
 EMBED = '<iframe src="https://player.example.test/?a=1&b=2"></iframe><script>alert("x")</script>'
@@ -55,7 +55,7 @@ def test_the_public_state_never_carries_the_stream_and_the_embeds_reach_only_adm
     urls = {**endpoints(stack, webinar), "fast path on the site's domain": f"{stack.site_url}/whieda-api/v1/rooms/{webinar}/state"}
     for where, url in urls.items():
         answer = wait_until(lambda: (lambda a: a.json()["cta_visible"] and a)(requests.get(url, timeout=5)),
-                            timeout=3, what=where)  # no cookie at all
+                            timeout=ROOM_STATE_SEC, what=where)  # no cookie at all
         assert set(answer.json()) == {"webinar_id", "status", "cta_visible", "cta_label", "cta_url", "version",
                                       "updated_at"}, where
         for secret in ("player.example.test", "chat.example.test", "slides.example.test", "iframe"):
@@ -103,7 +103,7 @@ def test_the_fast_path_on_the_sites_domain_follows_within_its_second_of_cache(st
     url = f"{stack.site_url}/whieda-api/v1/rooms/{webinar}/state"
     assert requests.get(url, timeout=5).json()["status"] == "scheduled"
     set_status(stack, webinar, "start")
-    wait_until(lambda: requests.get(url, timeout=5).json()["status"] == "live", timeout=3,
+    wait_until(lambda: requests.get(url, timeout=5).json()["status"] == "live", timeout=ROOM_STATE_SEC,
                what="the proxied fast path to say live")
 
 
