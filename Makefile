@@ -1,6 +1,6 @@
 # Whieda Webinars bridge — everyday commands. Run as root on Debian.
 #   make run     the whole thing, locally: http://127.0.0.1:8080/
-#   make test    the whole test suite, against a stack of its own
+#   make test    the whole test suite, against a stack of its own (make test-fast: without WordPress, in seconds)
 
 SHELL   := /bin/bash
 PYTHON  ?= python3
@@ -8,13 +8,16 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STACK   := $(PY) -m tests.stack
 
-.PHONY: run test stop replay logs bench chaos deps venv dist install clean jobs pot mo
+.PHONY: run test test-fast stop replay logs bench chaos deps venv dist install clean jobs pot mo
 
 run: venv                ## start (or keep) the local site, sidecar and services; prints URLs and login
 	$(STACK) up run
 
 test: venv               ## run every test (starts and stops its own stack)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: venv          ## only the tests that need no WordPress (marked fast): seconds, MariaDB alone
+	$(PY) -m pytest -m fast $(PYTEST_ARGS)
 
 stop:                    ## stop the local stacks
 	-@[ -x $(PY) ] && $(STACK) down run

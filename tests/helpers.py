@@ -56,15 +56,21 @@ class Probe:
                              headers={"X-Whieda-Probe": self.stack.secrets["probe_token"]}, timeout=timeout)
 
 
-def wait_until(check, timeout: float = 10, interval: float = 0.05, what: str = "condition"):
-    """Poll ``check`` until it returns something truthy; fail with ``what`` after ``timeout``."""
+def wait_until(check, timeout: float = 10, interval: float = 0.05, what: str = "condition", progress=None):
+    """Poll ``check`` until it returns something truthy; fail with ``what`` after ``timeout`` s. With
+    ``progress`` (a function of the work left, e.g. the ids of the jobs still due), ``timeout`` counts from
+    its last change: work that keeps moving is waited for as long as a loaded machine makes it take."""
     deadline = time.monotonic() + timeout
+    last = progress() if progress else None
     while True:
         value = check()
         if value:
             return value
+        if progress and (now := progress()) != last:
+            last, deadline = now, time.monotonic() + timeout
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            stalled = " with no progress" if progress else ""
+            raise AssertionError(f"timed out after {timeout} s{stalled} waiting for {what}")
         time.sleep(interval)
 
 

@@ -34,8 +34,9 @@ class FakeTelegram:
         return [e["text"] for e in self.received(chat_id) if e.get("answered") == 200]
 
     def wait_delivered(self, chat_id: str, count: int, timeout: float = 15) -> list[str]:
+        """The chat's first ``count`` texts; ``timeout`` is for each next one (a chat gets one a pacing interval)."""
         return wait_until(lambda: len(self.delivered(chat_id)) >= count and self.delivered(chat_id), timeout,
-                          what=f"{count} message(s) to chat {chat_id}")
+                          what=f"{count} message(s) to chat {chat_id}", progress=lambda: len(self.delivered(chat_id)))
 
     def press_start(self, chat_id: str, payload: str = "") -> dict:
         """A person presses Start on the bot's deep link (``/start <payload>``); returns the update."""
@@ -129,11 +130,25 @@ def jobs(stack: Stack, kind: str, contains: str) -> list[dict]:
                      (kind, f"%{contains}%"))
 
 
+# A command's room state is on every endpoint once a proxy's copy of the previous one expires (the max-age
+# the sidecar allows, sidecar/rooms/routes.py; tests/test_app.py checks it), and the poll that sees it may take its
+# own request timeout (5 s).
+ROOM_STATE_MAX_AGE_SEC = 1
+ROOM_STATE_SEC = ROOM_STATE_MAX_AGE_SEC + 5
+
+# One emit may take its HTTP timeout to WordPress, (3, 15) s in sidecar/wordpress/emits.py, before the worker retries it.
+EMIT_TIMEOUT_SEC = 3 + 15
+
+
 def settled(stack: Stack) -> None:
-    """Wait until the worker has run every due sweep and emit (what a stop sets going runs in the background)."""
+    """Wait until the worker has run every due sweep and emit (what a stop sets going runs in the background):
+    however many there are, as long as one finishes within an emit's timeout."""
     table = stack.table("whieda_jobs")
-    wait_until(lambda: not stack.sql(f"SELECT id FROM {table} WHERE kind IN ('attendance_sweep', 'emit')"
-                                     " AND status IN ('pending', 'running') AND run_at <= UTC_TIMESTAMP(6)"),
+
+    def due() -> list[int]:
+        return [row["id"] for row in stack.sql(f"SELECT id FROM {table} WHERE kind IN ('attendance_sweep', 'emit')"
+                                               " AND status IN ('pending', 'running') AND run_at <= UTC_TIMESTAMP(6)")]
+    wait_until(lambda: not due(), timeout=EMIT_TIMEOUT_SEC, progress=due,
                what="the worker to finish the sweeps and emits due now")
 
 

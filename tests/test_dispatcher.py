@@ -15,20 +15,23 @@ PAYLOAD = {"lead_id": 7, "webinar_id": 42, "webinar_type": "live", "session_id":
 
 
 @pytest.fixture
-def runtime(config) -> Runtime:
-    return Runtime(config)
+def runtime(fast_config) -> Runtime:
+    runtime = Runtime(fast_config)
+    yield runtime
+    runtime.db.discard()
 
 
 def call(runtime: Runtime, hook: str, args: list) -> Call:
     return Call(hook, str(uuid.uuid4()), args, runtime.contract.hook(hook).named(args))
 
 
-def ledger_rows(stack, event_id: str) -> list:
-    return stack.sql(f"SELECT * FROM {stack.table('whieda_events')} WHERE event_id = %s", (event_id,))
+def ledger_rows(runtime: Runtime, event_id: str) -> list:
+    return runtime.db.query(f"SELECT * FROM {runtime.config.table('whieda_events')} WHERE event_id = %s", (event_id,))
 
 
-def jobs_for(stack, marker: str) -> list:
-    return stack.sql(f"SELECT kind FROM {stack.table('whieda_jobs')} WHERE dedup_key LIKE %s", (marker + "%",))
+def jobs_for(runtime: Runtime, marker: str) -> list:
+    return runtime.db.query(f"SELECT kind FROM {runtime.config.table('whieda_jobs')} WHERE dedup_key LIKE %s",
+                            (marker + "%",))
 
 
 def test_the_hook_map_names_only_hooks_of_the_contract(runtime):
@@ -36,7 +39,7 @@ def test_the_hook_map_names_only_hooks_of_the_contract(runtime):
         assert hook in runtime.contract.hooks
 
 
-def test_emits_are_dispatched_to_listeners_inside_the_sidecar_in_order(stack, runtime):
+def test_emits_are_dispatched_to_listeners_inside_the_sidecar_in_order(runtime):
     marker = f"test-{uuid.uuid4()}"
     seen = []
 
@@ -49,11 +52,10 @@ def test_emits_are_dispatched_to_listeners_inside_the_sidecar_in_order(stack, ru
     outcome = Dispatcher(runtime, hook_map).apply(root, source="test")
     assert [e["hook"] for e in outcome.emit] == ["webinar_completed"]
     assert seen == [("webinar_completed", 7)]
-    assert jobs_for(stack, marker) == [{"kind": "noop"}]
-    stack.sql(f"DELETE FROM {stack.table('whieda_jobs')} WHERE dedup_key LIKE %s", (marker + "%",))
+    assert jobs_for(runtime, marker) == [{"kind": "noop"}]
 
 
-def test_a_failing_handler_leaves_nothing_written(stack, runtime):
+def test_a_failing_handler_leaves_nothing_written(runtime):
     marker = f"test-{uuid.uuid4()}"
 
     def writes_then_fails(ctx, c):
@@ -64,18 +66,18 @@ def test_a_failing_handler_leaves_nothing_written(stack, runtime):
     root = call(runtime, "client_webinar_completed", [PAYLOAD])
     with pytest.raises(RuntimeError):
         Dispatcher(runtime, {"client_webinar_completed": [writes_then_fails]}).apply(root, source="test")
-    assert ledger_rows(stack, root.event_id) == []
-    assert jobs_for(stack, marker) == []
+    assert ledger_rows(runtime, root.event_id) == []
+    assert jobs_for(runtime, marker) == []
 
 
-def test_an_emit_that_breaks_the_contract_is_a_bug_and_nothing_is_written(stack, runtime):
+def test_an_emit_that_breaks_the_contract_is_a_bug_and_nothing_is_written(runtime):
     def emits_garbage(ctx, c):
         ctx.emit("webinar_completed", [{"lead_id": "nobody"}])
 
     root = call(runtime, "client_webinar_completed", [PAYLOAD])
     with pytest.raises(Exception):
         Dispatcher(runtime, {"client_webinar_completed": [emits_garbage]}).apply(root, source="test")
-    assert ledger_rows(stack, root.event_id) == []
+    assert ledger_rows(runtime, root.event_id) == []
 
 
 def test_the_sidecar_may_not_emit_a_core_command(runtime):
@@ -96,13 +98,13 @@ def test_a_loop_in_the_hook_map_is_stopped(runtime):
         Dispatcher(runtime, {"client_webinar_completed": [again]}).apply(root, source="test")
 
 
-def test_events_from_outside_wordpress_send_their_emits_through_the_queue(stack, runtime):
+def test_events_from_outside_wordpress_send_their_emits_through_the_queue(runtime):
     def completes(ctx):
         ctx.emit("webinar_completed", [PAYLOAD])
 
     _, outcome = Dispatcher(runtime, HOOK_MAP).originate("test.completes", completes, source="test")
     assert outcome.emit[0]["hook"] == "webinar_completed"
     for emit in outcome.emit:  # the emit itself and what its listeners emitted
-        queued = stack.sql(f"SELECT kind, payload FROM {stack.table('whieda_jobs')} WHERE dedup_key = %s",
-                           (f"emit:{emit['event_id']}",))
+        queued = runtime.db.query(f"SELECT kind, payload FROM {runtime.config.table('whieda_jobs')} WHERE dedup_key = %s",
+                                  (f"emit:{emit['event_id']}",))
         assert [row["kind"] for row in queued] == ["emit"]

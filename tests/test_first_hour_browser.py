@@ -18,7 +18,7 @@ import requests
 
 from tests.browser import DESKTOP, PHONE, at_both_widths, context_as, horizontal_overflow, new_user, shoot
 from tests.helpers import wait_until
-from tests.live import new_lead, set_status
+from tests.live import ROOM_STATE_SEC, new_lead, set_status
 from tests.stack import REPO, TEST_TEAM_CHAT
 from tests.test_pages_browser import CHAT, PLAYER, fresh_schedule, live_webinar, media, visible  # noqa: F401
 
@@ -194,7 +194,7 @@ def test_the_console_keeps_what_was_typed_says_what_it_removed_and_previews_each
         page.click("button[data-command=start]")
     assert page.inner_text(".whieda-notice--done") == "Изменения сохранены. Команда «начать эфир» отправлена."
     assert page.input_value("#whieda-f-cta-label") == "Новый текст кнопки"
-    assert wait_until(lambda: room_status(stack, webinar)["status"] == "live", timeout=5, what="live")
+    assert wait_until(lambda: room_status(stack, webinar)["status"] == "live", timeout=ROOM_STATE_SEC, what="live")
     # Enter in a field saves; it never starts or stops the webinar.
     page.fill("#whieda-f-cta-label", "Ещё новее")
     with page.expect_navigation():
@@ -247,7 +247,7 @@ def test_a_cta_without_a_link_is_refused_and_stop_and_restart_are_confirmed(stac
     shoot(page, "console-cta-no-link")
     page.fill("#whieda-f-cta-url", "https://example.test/next")
     page.click("button[data-command=cta_show]")  # the link typed is saved first, then the CTA shown
-    assert wait_until(lambda: room_status(stack, webinar)["cta_visible"], timeout=5, what="the CTA shown")
+    assert wait_until(lambda: room_status(stack, webinar)["cta_visible"], timeout=ROOM_STATE_SEC, what="the CTA shown")
     assert room_status(stack, webinar)["cta_url"] == "https://example.test/next"
 
     # A stop asks first; «no» changes nothing.
@@ -277,7 +277,8 @@ def test_a_cta_without_a_link_is_refused_and_stop_and_restart_are_confirmed(stac
     assert room_status(stack, webinar)["status"] == "ended"
     accept[0] = True
     page.click("button[data-command=restart]")
-    assert wait_until(lambda: room_status(stack, webinar)["status"] == "live", timeout=5, what="restarted")
+    assert wait_until(lambda: room_status(stack, webinar)["status"] == "live", timeout=ROOM_STATE_SEC,
+                      what="restarted")
     context.close()
 
 

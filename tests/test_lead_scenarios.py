@@ -216,12 +216,13 @@ def test_follow_ups_arrive_once_across_a_restart_and_with_two_instances(stack, s
 
 
 def test_the_follow_up_delay_and_the_reminder_offsets_are_settings(stack, probe, telegram, form_page):
-    stack.restart_sidecar(WHIEDA_FOLLOWUP_DELAY_SEC="3", WHIEDA_REMINDER_OFFSETS="30m,0")
+    delay = 3
+    stack.restart_sidecar(WHIEDA_FOLLOWUP_DELAY_SEC=str(delay), WHIEDA_REMINDER_OFFSETS="30m,0")
     try:
         lead = submit_lead(stack, form_page, probe)
         telegram.wait_delivered(lead["chat"], 1)
         started = time.monotonic()
-        assert len(telegram.wait_delivered(lead["chat"], 2, timeout=20)) == 2  # no clock moved this time
+        assert len(telegram.wait_delivered(lead["chat"], 2, timeout=delay + 15)) == 2  # no clock moved this time
         assert time.monotonic() - started >= 1
 
         starts = int(time.time()) + 86400

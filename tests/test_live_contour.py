@@ -9,7 +9,7 @@ import time
 import requests
 
 from tests.helpers import wait_until
-from tests.live import Candidate, chat_id, new_lead, new_partner, new_webinar, set_status, settled, stay
+from tests.live import ROOM_STATE_SEC, Candidate, chat_id, new_lead, new_partner, new_webinar, set_status, settled, stay
 
 RECORDING = "https://video.example.test/recording-42"
 
@@ -43,7 +43,8 @@ def test_the_mvp_happy_path(stack, sidecar, probe, telegram):
     set_status(stack, webinar, "start")
     urls = state_urls(stack, webinar)
     for where, url in urls.items():
-        state = wait_until(lambda: room_state(url)["status"] == "live" and room_state(url), timeout=3, what=where)
+        state = wait_until(lambda: room_state(url)["status"] == "live" and room_state(url), timeout=ROOM_STATE_SEC,
+                           what=where)
         assert "player_embed" not in state and "player.example.test" not in str(state), where  # public: no stream
 
     # The candidate enters the room, stays (its heartbeats earn the presence) and completes.
@@ -73,7 +74,7 @@ def test_the_mvp_happy_path(stack, sidecar, probe, telegram):
     # The webinar stops: the registered lead who never came is classified not_attended, and offered the recording.
     set_status(stack, webinar, "stop")
     for where, url in urls.items():
-        wait_until(lambda: room_state(url)["status"] == "ended", timeout=3, what=f"ended on {where}")
+        wait_until(lambda: room_state(url)["status"] == "ended", timeout=ROOM_STATE_SEC, what=f"ended on {where}")
     routes = wait_until(lambda: len(probe.fired("post_webinar_route", mark)) == 2
                         and probe.fired("post_webinar_route", mark), what="the absent lead's route")
     assert [(a[0]["lead_id"], a[0]["route"]) for a in routes] == [(lead, "attended"), (absent, "not_attended")]

@@ -9,7 +9,6 @@ import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from sidecar import create_app
 from tests.stack import REPO
 
 SPEC = yaml.safe_load((REPO / "contracts" / "openapi.yaml").read_text())
@@ -19,8 +18,7 @@ def test_the_document_is_valid_openapi():
     validate(SPEC, base_uri=(REPO / "contracts").as_uri() + "/")
 
 
-def test_every_route_of_the_app_is_documented_and_every_documented_route_exists(config):
-    app = create_app(config)
+def test_every_route_of_the_app_is_documented_and_every_documented_route_exists(app):
     served, viewer_actions = set(), set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":

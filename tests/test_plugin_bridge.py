@@ -195,11 +195,12 @@ def test_a_page_that_fires_many_hooks_hands_them_to_the_sidecar_in_order_each_on
                            json={**calls[0], "more": calls[1:]}, headers={"X-Whieda-Probe": stack.secrets["probe_token"]})
     assert answer.status_code == 200
     fired = wait_until(lambda: len(probe.fired("webinar_completed", mark)) == len(leads)
-                       and probe.fired("webinar_completed", mark, by_sidecar=True), what="nine emits")
+                       and probe.fired("webinar_completed", mark, by_sidecar=True), what="nine emits",
+                       progress=lambda: len(probe.fired("webinar_completed", mark)))
     assert [args[0]["lead_id"] for args in fired] == leads
     assert [r["hook"] for r in ledger_since(stack, seq)] == ["client_webinar_completed"] * len(leads)
     rows = wait_until(lambda: [r for r in outbox(stack) if r["status"] == "failed"] == outbox(stack)
-                      and outbox(stack), what="only the refused call left")
+                      and outbox(stack), what="only the refused call left", progress=lambda: len(outbox(stack)))
     assert [(r["hook"], r["status"]) for r in rows] == [("core_webinar_set_status", "failed")]
     assert "HTTP 422" in rows[0]["last_error"]
     time.sleep(0.5)  # nothing fires twice later
@@ -247,7 +248,8 @@ def test_calls_made_while_the_sidecar_is_down_reach_it_once_and_in_order_when_it
     leads = list(range(60, 70))
     for lead in leads:
         assert probe.fire_over_http("client_webinar_completed", [completed(lead)]).status_code == 200
-    rows = wait_until(lambda: len(outbox(stack)) == len(leads) and outbox(stack), what="ten calls in the outbox")
+    rows = wait_until(lambda: len(outbox(stack)) == len(leads) and outbox(stack), what="ten calls in the outbox",
+                      progress=lambda: len(outbox(stack)))
     assert [json.loads(r["body"])["args"][0]["lead_id"] for r in rows] == leads
 
     mark, seq = probe.mark(), ledger_mark(stack)
@@ -255,7 +257,7 @@ def test_calls_made_while_the_sidecar_is_down_reach_it_once_and_in_order_when_it
     make_outbox_due(stack)
     stack.wp_eval("delete_option( 'whieda_breaker' ); do_action( 'whieda_outbox_replay' ); return true;")
 
-    wait_until(lambda: outbox(stack) == [], what="an empty outbox")
+    wait_until(lambda: outbox(stack) == [], what="an empty outbox", progress=lambda: len(outbox(stack)))
     delivered = ledger_since(stack, seq, "client_webinar_completed")
     assert [r["event_id"] for r in delivered] == [json.loads(r["body"])["event_id"] for r in rows]
     fired = probe.fired("webinar_completed", mark, by_sidecar=True)
@@ -271,7 +273,7 @@ def test_a_failing_sidecar_is_left_alone_replays_stop_at_the_head_and_an_open_br
     try:
         for lead in range(80, 86):
             assert probe.fire_over_http("client_webinar_completed", [completed(lead)]).status_code == 200
-        wait_until(lambda: len(outbox(stack)) == 6, what="six calls in the outbox")
+        wait_until(lambda: len(outbox(stack)) == 6, what="six calls in the outbox", progress=lambda: len(outbox(stack)))
         assert hole.accepted == 0  # pages never call the sidecar
 
         while breaker(stack)["open_until"] <= time.time():  # cron replays of due calls, until the breaker opens
@@ -294,7 +296,8 @@ def test_a_failing_sidecar_is_left_alone_replays_stop_at_the_head_and_an_open_br
     mark = probe.mark()
     stack.start_sidecar()
     fired = wait_until(lambda: len(probe.fired("webinar_completed", mark)) == 7
-                       and probe.fired("webinar_completed", mark), what="seven emits")
+                       and probe.fired("webinar_completed", mark), what="seven emits",
+                       progress=lambda: len(probe.fired("webinar_completed", mark)))
     assert [args[0]["lead_id"] for args in fired] == list(range(80, 87))
     assert wait_until(lambda: breaker(stack)["failures"] == 0, what="the breaker closed")
     assert outbox(stack) == []
@@ -338,7 +341,7 @@ def test_a_call_whose_answer_was_lost_is_replayed_as_a_duplicate_and_its_emits_f
              " return Whieda_Plugin::instance()->forwarder->replay( true );")
     assert stack.wp_eval(store) in (0, 1)  # 0: the sidecar's pull took it first
     assert stack.wp_eval(store) in (0, 1)
-    wait_until(lambda: outbox(stack) == [], what="an empty outbox")
+    wait_until(lambda: outbox(stack) == [], what="an empty outbox", progress=lambda: len(outbox(stack)))
     assert probe.fired("webinar_completed", mark, by_sidecar=True) == [[completed(95)]]
 
 
@@ -354,6 +357,25 @@ def test_wp_cron_runs_the_replay(stack, sidecar_down, probe, clean_outbox):
 
 
 def replayed_by_cron(stack, probe):
+    """WP-Cron's replay delivers the outbox: one WP-Cron request with the replay event and the outbox due (the
+    test moves their clocks rather than wait the minute and the backoff). On a loaded machine a try can outlast
+    the plugin's timeout to the sidecar and back off (Whieda_Forwarder::backoff); WP-Cron then comes again, as a
+    minute later."""
+    budget = stack.wp_eval("return Whieda_Forwarder::REPLAY_BUDGET + Whieda_Plugin::instance()->config->timeout();")
+    mark = probe.mark()
+    for _ in range(3):
+        tried = run_wp_cron_replay(stack)
+        # The replay runs after wp-cron.php has answered (fastcgi_finish_request), within its budget.
+        wait_until(lambda: probe.fired("webinar_completed", mark) or head_tries(stack) > tried,
+                   timeout=budget, what="the replay to deliver or back off")
+        if probe.fired("webinar_completed", mark):
+            break
+    assert probe.fired("webinar_completed", mark) == [[completed(97)]]
+    assert outbox(stack) == []
+
+
+def run_wp_cron_replay(stack) -> int:
+    """Requests wp-cron.php with the replay event and the outbox due; returns the head's tries so far."""
     # Not due while the next PHP process runs: WP-Cron must be the one.
     stack.sql(f"UPDATE {stack.table('whieda_outbox')} SET next_attempt_at = UTC_TIMESTAMP() + INTERVAL 1 HOUR")
     scheduled = stack.wp_eval("delete_option( 'whieda_breaker' ); Whieda_Plugin::schedule_events();"
@@ -363,11 +385,15 @@ def replayed_by_cron(stack, probe):
                               " return wp_get_schedule( 'whieda_outbox_replay' );")
     assert scheduled == "whieda_every_minute"
     make_outbox_due(stack)
-    mark = probe.mark()
+    tried = head_tries(stack)
     requests.get(f"{stack.site_url}/wp-cron.php?doing_wp_cron", timeout=30)
-    fired = wait_until(lambda: probe.fired("webinar_completed", mark), what="the replayed emit")
-    assert fired == [[completed(97)]]
-    assert outbox(stack) == []
+    return tried
+
+
+def head_tries(stack) -> int:
+    """How often the outbox's first call was tried (0 once it is delivered)."""
+    rows = outbox(stack)
+    return rows[0]["attempts"] if rows else 0
 
 
 def replay_answers(log_path, start: int) -> list[dict]:
@@ -445,7 +471,7 @@ def test_the_outbox_route_hands_out_calls_in_order_with_what_wordpress_resolved(
                             " 'post_title' => 'Разбор очереди' ) );")
     for lead in (1201, 1202, 1203):
         probe.fire_over_http("client_webinar_completed", [dict(completed(lead), webinar_id=webinar)])
-    wait_until(lambda: len(outbox(stack)) == 3, what="three calls in the outbox")
+    wait_until(lambda: len(outbox(stack)) == 3, what="three calls in the outbox", progress=lambda: len(outbox(stack)))
     assert all("resolved" not in json.loads(r["body"]) for r in outbox(stack))  # not the page's work
     calls = batch_of(stack, exchange(stack, {"limit": 2}))
     assert [json.loads(c["body"])["args"][0]["lead_id"] for c in calls] == [1201, 1202]

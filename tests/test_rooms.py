@@ -10,7 +10,7 @@ import requests
 from sidecar.config import default_contracts_dir
 from sidecar.contracts import Contract
 from tests.helpers import wait_until
-from tests.live import new_webinar, set_status
+from tests.live import ROOM_STATE_SEC, new_webinar, set_status
 
 ROOM_STATE = Contract.load(default_contracts_dir()).envelopes["room-state"]  # contracts/room-state.json
 EMBED = '<iframe src="https://player.example.test/?a=1&b=2"></iframe><script>alert("x")</script>'
@@ -83,7 +83,7 @@ def test_the_public_state_never_carries_the_stream_and_the_embeds_reach_only_adm
     urls = {**endpoints(stack, webinar), "fast path on the site's domain": f"{stack.site_url}/whieda-api/v1/rooms/{webinar}/state"}
     for where, url in urls.items():
         answer = wait_until(lambda: (lambda a: a.json()["cta_visible"] and a)(requests.get(url, timeout=5)),
-                            timeout=3, what=where)  # no cookie at all
+                            timeout=ROOM_STATE_SEC, what=where)  # no cookie at all
         assert set(answer.json()) == {"webinar_id", "status", "cta_visible", "cta_label", "cta_url", "version",
                                       "updated_at"}, where
         for secret in ("player.example.test", "chat.example.test", "slides.example.test", "iframe"):
@@ -131,7 +131,7 @@ def test_the_fast_path_on_the_sites_domain_follows_within_its_second_of_cache(st
     url = f"{stack.site_url}/whieda-api/v1/rooms/{webinar}/state"
     assert requests.get(url, timeout=5).json()["status"] == "scheduled"
     set_status(stack, webinar, "start")
-    wait_until(lambda: requests.get(url, timeout=5).json()["status"] == "live", timeout=3,
+    wait_until(lambda: requests.get(url, timeout=5).json()["status"] == "live", timeout=ROOM_STATE_SEC,
                what="the proxied fast path to say live")
 
 

@@ -27,18 +27,18 @@ def test_the_defaults_are_russian_and_values_are_escaped_for_telegrams_html():
     ('[partner_attended]\nfields = ["x"]\ntext = "{lead_name}"', "give only its text"),
     ('[partner_attended\ntext = "x"', "is not valid TOML"),
 ])
-def test_a_broken_template_file_stops_the_start_with_one_line_naming_it(stack, tmp_path, override, complaint):
+def test_a_broken_template_file_stops_the_start_with_one_line_naming_it(mariadb, tmp_path, override, complaint):
     path = tmp_path / "messages.toml"
     path.write_text(override, encoding="utf-8")
-    done = sidecar_command("migrate", stack.sidecar_env(WHIEDA_TEMPLATES_FILE=str(path)))
+    done = sidecar_command("migrate", mariadb.sidecar_env(WHIEDA_TEMPLATES_FILE=str(path)))
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "WHIEDA_TEMPLATES_FILE" in lines[0] and complaint in lines[0], done.stderr
 
 
-def test_a_missing_template_file_is_named(stack, tmp_path):
+def test_a_missing_template_file_is_named(mariadb, tmp_path):
     with pytest.raises(ConfigError, match="WHIEDA_TEMPLATES_FILE .*cannot read"):
-        Config.from_env(stack.sidecar_env(WHIEDA_TEMPLATES_FILE=str(tmp_path / "nowhere.toml")))
+        Config.from_env(mariadb.sidecar_env(WHIEDA_TEMPLATES_FILE=str(tmp_path / "nowhere.toml")))
 
 
 def test_a_text_changed_in_the_templates_file_is_what_the_partner_gets(stack, sidecar, telegram, tmp_path):
