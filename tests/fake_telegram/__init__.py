@@ -249,14 +249,21 @@ def create_app() -> Flask:
                         for e in reversed(shown[-200:]))
         return page("Имитация Telegram: что отправил бот", f"""
 <p>Сообщения, которые бот отправил{' в чат ' + html.escape(chat_id) if chat_id else ''} (новые сверху).
-<a href="/control{'?chat_id=' + html.escape(chat_id) if chat_id else ''}">Обновить</a></p>
+Новые появляются сами. <a href="/control{'?chat_id=' + html.escape(chat_id) if chat_id else ''}">Обновить</a></p>
 <form method="post" action="/control/send"><p><label>Чат: <input name="chat_id" value="{html.escape(chat_id or '700000001')}"
  inputmode="numeric" required></label> <label>Написать боту: <input name="text" value="/help" required></label>
 <button type="submit">Отправить</button></p></form>
 <form method="post" action="/control/press_start"><p><label>Чат: <input name="chat_id" value="{html.escape(chat_id or '700000001')}"
  inputmode="numeric" required></label> <label>Start с параметром: <input name="payload"></label>
 <button type="submit">Нажать Start</button></p></form>
-<ol class="messages" reversed>{items}</ol>""")
+<ol class="messages" reversed>{items}</ol>
+<script>
+// What the bot sends after a Start comes a moment later: the list follows without a reload.
+setInterval(async () => {{
+  const fresh = new DOMParser().parseFromString(await (await fetch(location.href)).text(), "text/html");
+  document.querySelector("ol.messages").replaceWith(fresh.querySelector("ol.messages"));
+}}, 1000);
+</script>""")
 
     def page(title: str, body: str):
         return (f'<!doctype html><html lang="ru"><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
