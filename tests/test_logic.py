@@ -16,6 +16,7 @@ from sidecar.db import connect
 from sidecar.telegram import hold, reserve
 from sidecar.scenarios.templating import DEFAULTS_DIR, load_templates
 from sidecar.times import utcnow
+from sidecar.jobs import Jobs
 from sidecar.jobs.worker import backoff
 
 SECRET = "a-shared-secret-of-the-fast-layer"
@@ -93,6 +94,25 @@ def test_the_worker_backs_off_doubling_from_half_a_second_with_a_fifth_of_jitter
         waits = [backoff(attempts, cap=3600) for _ in range(200)]
         assert nominal * 0.8 <= min(waits) and max(waits) <= nominal * 1.2
     assert max(backoff(30, cap=60) for _ in range(200)) <= 60 * 1.2
+
+
+# ---- the ordered lane (emits to WordPress), on a real database ---------------------------------------------
+
+
+def test_a_job_its_worker_left_running_stays_the_head_of_its_lane_and_runs_again(fast_config):
+    jobs, kind, now = Jobs(fast_config), f"lane_{time.time_ns() % 10**9}", utcnow()
+    conn = connect(fast_config, autocommit=False)
+    try:
+        first = jobs.enqueue(conn, kind, {"n": 1}, now)
+        second = jobs.enqueue(conn, kind, {"n": 2}, now)
+        assert jobs.claim_head(conn, kind, "worker-that-dies", now).id == first
+        # Its worker died mid-job: the next holder of the lane runs it again before anything behind it.
+        assert jobs.claim_head(conn, kind, "next-worker", now).id == first
+        jobs.complete(conn, first, now)
+        assert jobs.claim_head(conn, kind, "next-worker", now).id == second
+    finally:
+        conn.rollback()
+        conn.close()
 
 
 # ---- Telegram's pacing, on a real database --------------------------------------------------------------

@@ -3,7 +3,8 @@
 Jobs are claimed, not assumed (as Action Scheduler does): a claim marks rows
 ``running`` with the claimer's id inside ``SELECT … FOR UPDATE SKIP LOCKED``, so
 several workers share the queue without taking the same job. A claim that a dead
-worker left behind is released after its lease.
+worker left behind is released after its lease (the head of an ordered lane is taken again at once,
+so nothing behind it overtakes it).
 
 The kinds are named here; ``hooks/map.py`` (``JOB_RUNNERS``) binds each to its runner, ``worker.py``
 drains the queue and ``cli.py`` is ``python -m sidecar jobs``.
@@ -114,13 +115,16 @@ class Jobs:
     def claim_head(self, conn, kind: str, worker_id: str, now: datetime) -> Job | None:
         """Claim the oldest job of an ordered kind, or None while it waits for its retry.
 
-        A job scheduled for later and never tried is not in line yet, so it blocks nothing;
-        a job waiting to be retried keeps its place, and nothing behind it may overtake it.
+        Call it holding the kind's lane lock. A job scheduled for later and never tried is not in line
+        yet, so it blocks nothing; a job waiting to be retried keeps its place, and nothing behind it may
+        overtake it. Nor may anything overtake a job left ``running`` (its worker died or lost the
+        database mid-job, the lane's lock went with it): it is the head, and runs again (an emit's
+        event id makes a second post harmless).
         """
-        head = rows(conn, f"SELECT * FROM {self.table} WHERE kind = %s AND status = %s"
-                          " AND (run_at <= %s OR attempts > 0) ORDER BY id LIMIT 1 FOR UPDATE",
-                    (kind, PENDING, now))
-        if not head or head[0]["run_at"] > now:
+        head = rows(conn, f"SELECT * FROM {self.table} WHERE kind = %s AND status IN (%s, %s)"
+                          " AND (run_at <= %s OR attempts > 0 OR status = %s) ORDER BY id LIMIT 1 FOR UPDATE",
+                    (kind, PENDING, RUNNING, now, RUNNING))
+        if not head or (head[0]["status"] == PENDING and head[0]["run_at"] > now):
             return None
         execute(conn, f"UPDATE {self.table} SET status = %s, claimed_by = %s, claimed_at = %s, updated_at = %s"
                       " WHERE id = %s", (RUNNING, worker_id, now, now, head[0]["id"]))
