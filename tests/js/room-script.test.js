@@ -103,6 +103,28 @@ test( 'it tells the page about a new state only, asking with If-None-Match', asy
 	assert.deepStrictEqual( seen.map( ( [ state, before ] ) => [ state.version, before && before.version ] ), [ [ 1, null ], [ 2, 1 ] ] );
 } );
 
+test( 'it polls one at a time and never steps back to an older state', async () => {
+	let release;
+	const slow = new Promise( ( resolve ) => { release = resolve; } );
+	const answers = [
+		slow, // the first answer takes longer than the interval (a loaded site)
+		answer( 200, { version: 1, status: 'scheduled' }, { ETag: '"r42-v1"' } ), // an older copy, from a cache
+		answer( 200, { version: 3, status: 'live', cta_visible: true }, { ETag: '"r42-v3"' } ),
+	];
+	const page = browser( room( () => answers.shift() ) );
+	const seen = [];
+	const handle = page.window.WhiedaRoom.start( CONFIG, { onState: ( state ) => seen.push( state.version ) } );
+	await settle();
+	page.intervals[ 0 ].fn(); // the interval fires while the first poll waits: no second request
+	assert.strictEqual( page.calls.filter( ( c ) => c.url === CONFIG.stateUrl ).length, 1 );
+	release( answer( 200, { version: 2, status: 'live' }, { ETag: '"r42-v2"' } ) );
+	await handle.poll(); // the first poll's answer
+	await handle.poll(); // the older copy: not shown
+	await handle.poll();
+	assert.strictEqual( page.calls.filter( ( c ) => c.url === CONFIG.stateUrl ).length, 3 );
+	assert.deepStrictEqual( seen, [ 2, 3 ] );
+} );
+
 test( 'when the fast path fails it polls WordPress instead', async () => {
 	const page = browser( room( ( url ) => ( url === CONFIG.stateUrl ? Promise.reject( new Error( 'down' ) ) : answer( 200, { version: 3 }, { ETag: '"r42-v3"' } ) ) ) );
 	const seen = [];

@@ -190,19 +190,26 @@
 				button.disabled = !! off[ button.getAttribute( 'data-command' ) ];
 			} );
 		}
+		var busy = false;
 		function poll() {
+			if ( busy ) {
+				return; // the previous answer has not come yet: never pile requests up, nor take them out of order
+			}
+			busy = true;
 			window.fetch( urls[ which ], { cache: 'no-store', credentials: 'omit' } ).then( function ( answer ) {
 				if ( ! answer.ok ) {
 					throw new Error( 'HTTP ' + answer.status );
 				}
 				return answer.json();
 			} ).then( function ( state ) {
-				if ( state.version !== version ) {
+				if ( null === version || state.version > version ) { // the other URL may trail by its cache's second
 					version = state.version;
 					apply( state );
 				}
 			} ).catch( function () {
 				which = 1 - which; // one of the two does not answer from here: ask the other
+			} ).then( function () {
+				busy = false;
 			} );
 		}
 		poll();

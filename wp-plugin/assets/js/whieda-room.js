@@ -16,7 +16,7 @@
  * - Exit: navigator.sendBeacon on pagehide → client_webinar_left once; a page restored from the
  *   back/forward cache enters again.
  * - State: polls stateUrl (the sidecar's fast path) with If-None-Match, falling back to WordPress's
- *   REST route when the fast path fails; onState fires only when the version changes.
+ *   REST route when the fast path fails; one poll at a time; onState fires only for a newer version.
  * - complete(): the page says the lead completed participation → client_webinar_completed once.
  * - embeds(): the player, chat and presentation (WordPress, cookie and REST nonce: the room's own people
  *   only; the public state never carries them).
@@ -42,6 +42,7 @@
 		this.timers = [];
 		this.useFallback = false;
 		this.recovering = false;
+		this.polling = null; // the poll in flight, if any
 	}
 
 	Room.prototype.report = function ( what, body ) {
@@ -142,7 +143,18 @@
 		return this.session ? this.report( 'complete', { session_id: this.session } ) : Promise.resolve( { completed: false } );
 	};
 
+	// One poll at a time: under load an answer can take longer than the interval, and a slow older answer
+	// arriving after a newer one would step the page back (live → waiting). Only a newer version is shown.
 	Room.prototype.poll = function () {
+		var room = this;
+		if ( ! room.polling ) {
+			var done = function () { room.polling = null; };
+			room.polling = room.askState().then( done, done );
+		}
+		return room.polling;
+	};
+
+	Room.prototype.askState = function () {
 		var room = this;
 		var url = room.useFallback ? room.config.fallbackStateUrl : room.config.stateUrl;
 		var headers = room.etag ? { 'If-None-Match': room.etag } : {};
@@ -156,7 +168,7 @@
 			room.etag = answer.headers.get( 'ETag' );
 			return answer.json().then( function ( state ) {
 				var before = room.state;
-				if ( ! before || before.version !== state.version ) {
+				if ( ! before || state.version > before.version ) {
 					room.state = state;
 					if ( before && before.status !== 'live' && state.status === 'live' && room.session ) {
 						// In the room as the broadcast starts: completion needs the server to know. Spread over
@@ -176,7 +188,7 @@
 			if ( ! room.useFallback && room.config.fallbackStateUrl !== room.config.stateUrl ) {
 				room.useFallback = true; // the fast path is not reachable from here: WordPress answers instead
 				room.etag = null;
-				return room.poll();
+				return room.askState();
 			}
 			room.fail( 'state', error );
 		} );
