@@ -165,11 +165,12 @@
 			if ( ! answer.ok ) {
 				throw new Error( 'state: HTTP ' + answer.status );
 			}
-			room.etag = answer.headers.get( 'ETag' );
+			var etag = answer.headers.get( 'ETag' );
 			return answer.json().then( function ( state ) {
 				var before = room.state;
 				if ( ! before || state.version > before.version ) {
 					room.state = state;
+					room.etag = etag;
 					if ( before && before.status !== 'live' && state.status === 'live' && room.session ) {
 						// In the room as the broadcast starts: completion needs the server to know. Spread over
 						// one beat, so a full waiting room does not boot WordPress all in the same second.
