@@ -142,8 +142,8 @@ def test_a_candidate_registers_enters_sees_the_cta_the_speaker_shows_and_the_pos
     console.locator(".whieda-console__state [data-show-when=live]").wait_for(state="visible", timeout=1000)
     page.wait_for_selector("[data-whieda-room][data-status=live]", timeout=5000)
     # The page opened before the start fetches the embeds now (one WordPress REST call), as long as the status.
-    page.wait_for_selector(".whieda-room__chat--internal iframe", state="visible", timeout=5000)
-    assert visible(page, ".whieda-room__player iframe") and visible(page, ".whieda-room__chat--internal iframe")
+    for embed in (".whieda-room__player iframe", ".whieda-room__chat--internal iframe"):
+        page.wait_for_selector(embed, state="visible", timeout=5000)
     assert not visible(page, "[data-whieda-cta]")
     assert page.query_selector(".whieda-room__chat--external") is None  # obs: the internal chat only
 

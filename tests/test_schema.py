@@ -110,9 +110,10 @@ def test_the_plugin_upgrades_its_tables_and_keeps_the_outbox(stack, sidecar, pro
               (json.loads(body)["event_id"], body))
     mark = probe.mark()
 
-    # The next request after the update migrates (plugins_loaded), and the outbox drains as usual.
-    version = stack.wp_eval("return get_option( 'whieda_schema_version' );")
-    assert version == stack.wp_eval("return Whieda_Schema::VERSION;")
+    # A request after the update migrates (plugins_loaded), and the outbox drains as usual.
+    current = stack.wp_eval("return Whieda_Schema::VERSION;")
+    wait_until(lambda: stack.wp_eval("return get_option( 'whieda_schema_version' );") == current,
+               timeout=30, interval=0.5, what="the plugin's tables upgraded")
     assert stack.sql("SHOW TABLES LIKE %s", (sessions,))
     stack.wp_eval("do_action( 'whieda_outbox_replay', true ); return true;")
     fired = wait_until(lambda: probe.fired("webinar_completed", mark), what="the replayed call's emit")
