@@ -79,6 +79,15 @@ def telegram(stack) -> FakeTelegram:
     return FakeTelegram(stack)
 
 
+@pytest.fixture(scope="module")
+def form_page(stack) -> str:
+    """A page with the lead form, as a site editor would make it."""
+    return stack.wp_eval("""
+        $id = wp_insert_post( array( 'post_type' => 'page', 'post_status' => 'publish', 'post_title' => 'Заявка',
+                                     'post_content' => '<p>Оставьте заявку.</p>[whieda_lead_form]' ) );
+        return get_permalink( $id );""")
+
+
 @pytest.fixture
 def sidecar_down(stack):
     """The sidecar stopped for one test, and back (healthy) afterwards."""

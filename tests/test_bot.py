@@ -29,14 +29,6 @@ LINKED = "Готово: Telegram подключён."
 WELCOME = "здравствуйте! Спасибо за заявку"
 
 
-@pytest.fixture(scope="module")
-def form_page(stack) -> str:
-    return stack.wp_eval("""
-        $id = wp_insert_post( array( 'post_type' => 'page', 'post_status' => 'publish', 'post_title' => 'Заявка бот',
-                                     'post_content' => '[whieda_lead_form]' ) );
-        return get_permalink( $id );""")
-
-
 def connect_link(page_url: str, page_html: str) -> str:
     """The «Подключить Telegram» button's address on a page."""
     match = re.search(r'<a class="whieda-button whieda-telegram-connect__button" href="([^"]+)"', page_html)

@@ -19,7 +19,7 @@ from sidecar.config import default_contracts_dir
 from sidecar.contracts import Contract
 from tests.helpers import php_value, wait_until
 from tests.live import new_webinar
-from tests.test_lead_scenarios import Visitor, form_page, team_notices  # noqa: F401 (form_page is a fixture)
+from tests.test_lead_scenarios import Visitor, team_notices
 
 HOOKS = sorted(Contract.load(default_contracts_dir()).hooks)
 REFUSALS = {400, 404, 409, 413, 422}

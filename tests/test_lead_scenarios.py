@@ -21,15 +21,6 @@ from tests.stack import TEST_TEAM_CHAT
 
 
 
-@pytest.fixture(scope="module")
-def form_page(stack) -> str:
-    """A page with the form, as a site editor would make it."""
-    return stack.wp_eval("""
-        $id = wp_insert_post( array( 'post_type' => 'page', 'post_status' => 'publish', 'post_title' => 'Заявка',
-                                     'post_content' => '<p>Оставьте заявку.</p>[whieda_lead_form]' ) );
-        return get_permalink( $id );""")
-
-
 def telegram_user(stack, chat: str) -> str:
     """A Telegram username whose chat Core knows (the person has started the site's bot)."""
     username = f"lead_{uuid.uuid4().hex[:10]}"

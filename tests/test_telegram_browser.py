@@ -29,14 +29,6 @@ def short_followup(stack):
     stack.restart_sidecar()
 
 
-@pytest.fixture(scope="module")
-def form_page(stack) -> str:
-    return stack.wp_eval("""
-        $id = wp_insert_post( array( 'post_type' => 'page', 'post_status' => 'publish', 'post_title' => 'Заявка',
-                                     'post_content' => '<p>Оставьте заявку — мы пригласим вас на вебинар.</p>[whieda_lead_form]' ) );
-        return get_permalink( $id );""")
-
-
 def test_a_visitor_sends_the_form_presses_start_and_gets_the_welcome_then_the_follow_up_at_its_time(
         stack, browser, telegram, short_followup, form_page):
     chat = chat_id()
