@@ -16,7 +16,6 @@ import time
 import uuid
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import pytest
 import requests
 
 from sidecar import signing
