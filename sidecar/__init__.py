@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 
 def create_app(config: Config | None = None) -> Flask:
     from . import logs
+    from .fastpath import FastPaths
     from .autowebinar import routes as viewer_routes
-    from .autowebinar.fastpath import ViewerProgress
     from .hooks import bridge
     from .jobs import routes as job_routes
     from .ops import routes as ops_routes
@@ -45,7 +45,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(viewer_routes.bp)
     app.register_blueprint(telegram_routes.bp)
     app.register_blueprint(job_routes.bp)
-    app.wsgi_app = ViewerProgress(app)  # the hottest request without Flask's per-request machinery
+    app.wsgi_app = FastPaths(app)  # the hottest requests without Flask's per-request machinery
     return app
 
 

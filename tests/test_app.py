@@ -90,6 +90,38 @@ def test_a_rooms_state_may_be_cached_by_a_proxy_for_a_second_and_is_refused_for_
     assert refused.status_code == 404 and "a webinar id is a positive integer" in refused.get_json()["error"]
 
 
+def test_a_presence_ping_is_credited_with_its_room_token_and_refused_without_one(client, app):
+    rt = app.extensions["whieda"]
+    webinar, lead = uuid.uuid4().int % 10**9 + 1, uuid.uuid4().int % 10**9 + 1
+    exp = int(time.time()) + 600
+    path, rule = f"/v1/rooms/{webinar}/presence", "/v1/rooms/<webinar_id>/presence"
+    refused_before = metric(client, "whieda_refusals_total", endpoint=rule, status="401")
+
+    ping = client.post(path, json={"token": signing.mint_token(rt.config.secret, signing.ROOM,
+                                                               {"lead_id": lead, "webinar_id": webinar, "exp": exp})})
+    assert ping.status_code == 200 and ping.get_json() == {"status": "ok", "beat_sec": rt.config.presence_beat_sec}
+    assert ping.headers["Cache-Control"] == "no-store"
+    seen = rt.db.query(f"SELECT seen_at FROM {rt.config.table('whieda_attendance')} WHERE webinar_id = %s"
+                       " AND lead_id = %s", (webinar, lead))
+    assert len(seen) == 1 and seen[0]["seen_at"] is not None
+
+    other = signing.mint_token(rt.config.secret, signing.ROOM, {"lead_id": lead, "webinar_id": webinar + 1, "exp": exp})
+    for body, reason in (({}, "room token refused: "),
+                         ({"token": other}, "room token refused: it was issued for another webinar")):
+        answer = client.post(path, json=body)
+        assert answer.status_code == 401 and answer.get_json()["error"].startswith(reason)
+    assert metric(client, "whieda_refusals_total", endpoint=rule, status="401") == refused_before + 2
+    assert client.post("/v1/rooms/abc/presence", json={}).status_code == 404
+    assert client.post(path, data=b"{nope", content_type="application/json").status_code == 400
+    assert client.get(path).status_code == 405  # another method: Flask's answer
+
+
+def test_a_head_of_the_state_is_answered_like_its_get(client):
+    got = client.get("/v1/rooms/42/state")
+    head = client.head("/v1/rooms/42/state")
+    assert head.status_code == 200 and head.headers["ETag"] == got.headers["ETag"] and head.data == b""
+
+
 def test_health_says_what_is_missing_and_the_schema_version(client, app):
     rt = app.extensions["whieda"]
     rt.db.run(lambda conn: beat(conn, rt, f"fast-{uuid.uuid4().hex[:8]}", utcnow()))

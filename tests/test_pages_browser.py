@@ -147,18 +147,19 @@ def test_a_candidate_registers_enters_sees_the_cta_the_speaker_shows_and_the_pos
     assert not visible(page, "[data-whieda-cta]")
     assert page.query_selector(".whieda-room__chat--external") is None  # obs: the internal chat only
 
-    # The speaker shows the CTA: the candidate sees it within 2 s; hides it: it goes.
+    # The speaker shows the CTA: the candidate sees it within a poll (1 s) after the micro-cache's second,
+    # and the command's own round trip; hides it: it goes.
     console.click("button[data-command=cta_show]")
     shown_at = time.monotonic()
-    page.locator("[data-whieda-cta] a").wait_for(state="visible", timeout=2000)
-    assert time.monotonic() - shown_at <= 2.0
+    page.locator("[data-whieda-cta] a").wait_for(state="visible", timeout=3000)
+    assert time.monotonic() - shown_at <= 3.0
     assert page.inner_text("[data-whieda-cta] a") == "Записаться на консультацию"
     console.locator("[data-cta-when='1']").wait_for(state="visible", timeout=1000)
     shoot(page, "room-live-cta")
     assert horizontal_overflow(page) <= 0
     shoot(console, "console-live")
     console.click("button[data-command=cta_hide]")
-    page.locator("[data-whieda-cta]").wait_for(state="hidden", timeout=2500)
+    page.locator("[data-whieda-cta]").wait_for(state="hidden", timeout=3000)
 
     # Within a beat of the start (spread, so a full room does not boot WordPress at once) the open page has
     # entered again: WordPress knows this session was in the room during the broadcast.

@@ -57,7 +57,7 @@ def join():
 
 @bp.post("/progress")
 def progress():
-    """Answered by ``autowebinar/fastpath.py`` before Flask sees it; the same checks and write, kept here so
+    """Answered by ``sidecar/fastpath.py`` before Flask sees it; the same checks and write, kept here so
     the blueprint still lists every viewer route."""
     return sessions.progress(runtime(), g.viewer, position())
 

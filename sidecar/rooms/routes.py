@@ -31,21 +31,28 @@ def webinar_id_of(raw: str) -> int:
 
 @bp.get("/v1/rooms/<webinar_id>/state")
 def state(webinar_id: str):
-    webinar_id = webinar_id_of(webinar_id)
-    rt = runtime()
-    etag, body = rt.rooms.served(rt.cache, rt.db, webinar_id)
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Content-Type-Options": "nosniff"}
-    if etag in request.headers.get("If-None-Match", ""):
-        return Response(status=304, headers=headers)
-    return Response(body, status=200, headers=headers, mimetype="application/json")
+    """Answered by ``sidecar/fastpath.py`` before Flask sees it (a HEAD comes here)."""
+    status, headers, body = state_answer(runtime(), webinar_id_of(webinar_id), request.headers.get("If-None-Match", ""))
+    return Response(body, status=status, headers=headers)
 
 
 @bp.post("/v1/rooms/<webinar_id>/presence")
 def presence(webinar_id: str):
+    """Answered by ``sidecar/fastpath.py`` before Flask sees it; kept so the blueprint lists the route."""
+    return presence_ping(runtime(), webinar_id_of(webinar_id), read_json())
+
+
+def state_answer(rt, webinar_id: int, if_none_match: str) -> tuple[int, dict, bytes]:
+    """(status, headers, body) of a state poll: 304 for the ETag the poller has."""
+    etag, body = rt.rooms.served(rt.cache, rt.db, webinar_id)
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Content-Type-Options": "nosniff"}
+    if etag in if_none_match:
+        return 304, headers, b""
+    return 200, {**headers, "Content-Type": "application/json"}, body
+
+
+def presence_ping(rt, webinar_id: int, body: dict) -> dict:
     """A presence ping of an open room page: credited toward the lead's presence in the live window."""
-    webinar_id = webinar_id_of(webinar_id)
-    rt = runtime()
-    body = read_json()
     try:
         claims = signing.read_token(rt.config.secret, signing.ROOM, body.get("token"))
     except signing.BadToken as exc:

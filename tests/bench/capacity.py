@@ -25,7 +25,7 @@ from sidecar import signing
 from tests.bench.viewer import forget_viewers, make_viewers
 from tests.stack import Stack
 
-ROOM_POLL_SEC = 0.5  # Whieda_Room_Page::POLL_SEC
+ROOM_POLL_SEC = 1.0  # Whieda_Room_Page::POLL_SEC
 PRESENCE_BEAT_SEC = 30  # WHIEDA_PRESENCE_BEAT_SEC's default
 HEARTBEAT_SEC = 30  # Whieda_Autowebinar::HEARTBEAT's default
 P99_LIMIT_MS = 100.0

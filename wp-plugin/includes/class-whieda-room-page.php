@@ -25,9 +25,11 @@ class Whieda_Room_Page {
 
 	/**
 	 * Seconds between two polls of the room state on this page. With the fast path's one-second
-	 * micro-cache, a CTA the speaker shows reaches the page within about 1.5 s; pollers mostly get 304s.
+	 * micro-cache, a CTA the speaker shows reaches the page within about 2 s, before the stream (seconds
+	 * behind the speaker) has him announce it; pollers mostly get 304s. Polling twice as often would
+	 * double every viewer's requests to gain half a second (make bench: viewers per box).
 	 */
-	const POLL_SEC = 0.5;
+	const POLL_SEC = 1.0;
 
 	/**
 	 * Where a live webinar's room is: the messages' links (reminders, follow-ups) and the schedule's.
