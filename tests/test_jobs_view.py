@@ -179,3 +179,30 @@ def test_the_retry_button_in_a_browser_says_what_became_of_the_job(stack, sideca
             stack.start_sidecar()
     finally:
         context.close()
+
+
+def test_the_settings_screen_fits_a_phone_with_long_event_ids_and_a_failed_job(stack, sidecar, telegram, failed_message,
+                                                                               browser):
+    from tests.browser import PHONE, at_both_widths, context_as, horizontal_overflow
+    _, job = failed_message
+    event_id = f"core-{uuid.uuid4().hex}{uuid.uuid4().hex[:24]}"  # as long as the outbox keeps (64)
+    stack.sql(f"INSERT INTO {stack.table('whieda_outbox')} (event_id, hook, body, status, attempts, next_attempt_at,"
+              " last_error, created_at, updated_at) VALUES (%s, 'client_webinar_completed', '{}', 'failed', 3,"
+              " UTC_TIMESTAMP(), %s, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+              (event_id, "arguments break the contract of client_webinar_completed: args[0].lead_id: 'nobody'"
+                         " is not of type 'integer'"))
+    try:
+        at_both_widths(stack, browser, PAGE, "settings-with-errors", "admin", stack.secrets["admin_password"])
+        # On the phone the tables scroll in their own box: the event id is whole, the retry button reachable.
+        context = context_as(stack, browser, "admin", stack.secrets["admin_password"], PHONE)
+        try:
+            page = context.new_page()
+            page.goto(stack.site_url + PAGE)
+            assert page.locator(".whieda-errors code", has_text=event_id).inner_text() == event_id
+            retry = page.locator(f'tr[data-job="{job["id"]}"]').get_by_role("button", name="Повторить")
+            retry.scroll_into_view_if_needed()
+            assert retry.is_visible() and horizontal_overflow(page) <= 0
+        finally:
+            context.close()
+    finally:
+        stack.sql(f"DELETE FROM {stack.table('whieda_outbox')} WHERE event_id = %s", (event_id,))

@@ -106,6 +106,7 @@ class Whieda_Admin {
 		if ( ! current_user_can( self::CAPABILITY ) ) {
 			wp_die( esc_html__( 'Недостаточно прав для этой страницы.', 'whieda-bridge' ), 403 );
 		}
+		wp_enqueue_style( 'whieda-admin', plugins_url( 'assets/css/whieda-admin.css', WHIEDA_BRIDGE_FILE ), array(), WHIEDA_BRIDGE_VERSION );
 		$view = array(
 			'config'  => $this->config,
 			'health'  => $this->config->is_configured() ? $this->client->health() : null,
