@@ -33,6 +33,8 @@ EXPECTED = {
     "scenario_start": ("out", ["scenario", "payload"]),
     # The plugin's own: a webinar_event's start changed or it is gone (the reminders are planned again).
     "webinar_schedule_changed": ("in", ["webinar_id", "starts_at"]),
+    # The plugin's own: a user with autowebinar_* rows was deleted (the funnel is counted again).
+    "whieda_user_deleted": ("in", ["user_id"]),
 }
 
 # The payload fields SPEC §2 lists for each payload hook.

@@ -10,6 +10,7 @@ import io
 import re
 import time
 from datetime import datetime, timezone
+from functools import partial
 
 import pytest
 import requests
@@ -309,16 +310,8 @@ def test_the_recordings_funnel_and_where_people_leave_counted_from_the_autowebin
 def test_the_funnel_counters_follow_each_write_of_the_autowebinar_rows(stack, sidecar, config, only_these_viewers):
     """Written through the sidecar's store (as the viewer fast paths write), the counters move in the same
     transaction and always equal a recount from the rows."""
-    runtime = Runtime(config)
-    store = runtime.user_meta
+    write = partial(write_meta, Runtime(config))
     users = [new_user(stack, "candidate")[0] for _ in range(3)]
-
-    def write(user: int, **changes) -> None:
-        def work(conn):
-            locked = store.lock(conn, user, lambda _: None)
-            store.write(conn, locked, {f"autowebinar_{k}": v for k, v in changes.items()})
-        runtime.db.run(work)
-
     now = utcnow()
     write(users[0], session_id="s-a", started_at=now, last_position_sec=0)
     write(users[1], session_id="s-b", started_at=now, last_position_sec=0)
@@ -334,6 +327,41 @@ def test_the_funnel_counters_follow_each_write_of_the_autowebinar_rows(stack, si
     assert live == ({"joined": 2, "p25": 2, "p50": 1, "p75": 1, "p100": 1, "cta": 1}, {2: 1})
     recount_funnel(config)
     assert counters(stack) == live
+
+
+def write_meta(runtime: Runtime, user: int, **changes) -> None:
+    """Write a user's autowebinar_* rows through the sidecar's store, as the viewer fast paths do."""
+    def work(conn):
+        locked = runtime.user_meta.lock(conn, user, lambda _: None)
+        runtime.user_meta.write(conn, locked, {f"autowebinar_{k}": v for k, v in changes.items()})
+    runtime.db.run(work)
+
+
+def test_a_viewer_deleted_in_wordpress_is_no_longer_in_the_funnel(stack, sidecar, config, only_these_viewers):
+    """WordPress deletes a user's autowebinar_* rows with the user, behind the sidecar's store: the plugin
+    says so (whieda_user_deleted) and the sidecar counts the funnel again; a user without such rows
+    queues no recount."""
+    write = partial(write_meta, Runtime(config))
+    viewer, stays = (new_user(stack, "candidate")[0] for _ in range(2))
+    write(viewer, session_id="s-a", started_at=utcnow(), last_position_sec=130, progress_percent=25)
+    write(stays, session_id="s-b", started_at=utcnow(), last_position_sec=0)
+    assert counters(stack) == ({"joined": 2, "p25": 1}, {2: 1, 0: 1})
+
+    delete = "require_once ABSPATH . 'wp-admin/includes/user.php'; return wp_delete_user( %d );"
+    assert stack.wp_eval(delete % viewer) is True
+    wait_until(lambda: counters(stack) == ({"joined": 1}, {0: 1}), timeout=30,
+               what="the funnel counted again without the deleted viewer (a recount at the next 10 s mark)")
+
+    # A user with no autowebinar_* rows (Core's sign-up opens a session: those rows are taken away first).
+    plain = new_user(stack, "candidate")[0]
+    usermeta = stack.table("usermeta")
+    wait_until(lambda: stack.sql(f"SELECT 1 FROM {usermeta} WHERE user_id = %s AND meta_key = 'autowebinar_session_id'",
+                                 (plain,)), what="the session Core's sign-up opens")
+    stack.sql(f"DELETE FROM {usermeta} WHERE user_id = %s AND meta_key LIKE 'autowebinar%%'", (plain,))
+    recounts = f"SELECT COUNT(*) AS n FROM {stack.table('whieda_jobs')} WHERE kind = 'funnel_rebuild'"
+    before = stack.sql(recounts)[0]["n"]
+    assert stack.wp_eval(delete % plain) is True
+    assert stack.sql(recounts)[0]["n"] == before  # the CLI delivered the call at once, had there been one
 
 
 def test_the_report_capability_reaches_roles_granted_by_the_first_release_once(stack):

@@ -38,6 +38,7 @@ require_once __DIR__ . '/includes/class-whieda-viewer-relay.php';
 require_once __DIR__ . '/includes/class-whieda-autowebinar.php';
 require_once __DIR__ . '/includes/class-whieda-object-cache.php';
 require_once __DIR__ . '/includes/class-whieda-autowebinar-meta.php';
+require_once __DIR__ . '/includes/class-whieda-user-deletion.php';
 require_once __DIR__ . '/includes/functions.php';
 require_once __DIR__ . '/includes/class-whieda-admin.php';
 require_once __DIR__ . '/includes/class-whieda-health.php';

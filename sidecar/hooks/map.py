@@ -12,10 +12,10 @@ from __future__ import annotations
 from .. import attendance, telegram
 from ..attendance import routing, webinar_events
 from ..autowebinar import sessions
-from ..jobs import ATTENDANCE_SWEEP, EMIT, REMINDER, TELEGRAM, WP_CACHE_DELETE, Runner
+from ..jobs import ATTENDANCE_SWEEP, EMIT, FUNNEL_REBUILD, REMINDER, TELEGRAM, WP_CACHE_DELETE, Runner
 from ..rooms import commands as room_commands
 from ..scenarios import engine, lead_notice, post_webinar, registration, reminders, welcome
-from ..user_meta import cache
+from ..user_meta import cache, funnel
 from ..wordpress import emits
 
 HOOK_MAP = {
@@ -48,6 +48,8 @@ HOOK_MAP = {
     # Reminders before a live webinar: planned on registration (above), replanned when its start changes;
     # registered leads get a note of the new time first (it compares with the start kept so far).
     "webinar_schedule_changed": [registration.on_schedule_changed, reminders.on_schedule_changed],
+    # A viewer deleted in WordPress took its autowebinar_* rows along: the recording's funnel is counted again.
+    "whieda_user_deleted": [funnel.on_user_deleted],
 }
 
 # The worker's runners, by job kind. Emits to WordPress are ordered: one after another, oldest first.
@@ -57,4 +59,5 @@ JOB_RUNNERS: dict[str, Runner] = {
     ATTENDANCE_SWEEP: Runner(attendance.sweep, max_attempts=None, backoff_cap_sec=60.0),
     WP_CACHE_DELETE: Runner(cache.run_delete_job, max_attempts=None, backoff_cap_sec=60.0),
     REMINDER: Runner(reminders.send, max_attempts=10, backoff_cap_sec=60.0),
+    FUNNEL_REBUILD: Runner(funnel.run_rebuild_job, max_attempts=None, backoff_cap_sec=60.0),
 }

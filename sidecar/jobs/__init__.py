@@ -32,6 +32,7 @@ TELEGRAM = "telegram"
 REMINDER = "reminder"
 ATTENDANCE_SWEEP = "attendance_sweep"
 WP_CACHE_DELETE = "wp_cache_delete"
+FUNNEL_REBUILD = "funnel_rebuild"
 
 
 class Retry(Exception):

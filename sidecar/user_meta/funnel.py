@@ -11,14 +11,19 @@ changes the meta (seed 001: no aggregates in user meta):
 
 A viewer moves between minutes once a minute of watching, so most progress reports touch no counter. Rows
 are touched in key order; a deadlock between two writers is retried by ``Database.run``. ``rebuild``
-counts everything again from the meta rows (the migration does, and an operator may).
+counts everything again from the meta rows: the migration does, and so does the ``funnel_rebuild`` job
+when WordPress deleted a viewer (``whieda_user_deleted``), whose rows went without the store.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from ..db import execute
+from ..jobs import FUNNEL_REBUILD
+
+REBUILD_MARK_SEC = 10  # deletions within one such stretch share a recount
 
 POSITION = "autowebinar_last_position_sec"
 PROGRESS = "autowebinar_progress_percent"
@@ -80,3 +85,17 @@ def rebuild_statements(t) -> list[str]:
 def rebuild(conn, config) -> None:
     for statement in rebuild_statements(config.table):
         execute(conn, statement)
+
+
+def on_user_deleted(ctx, call) -> None:
+    """``whieda_user_deleted``: count the funnel again once the deleting is over. Every deletion of a
+    stretch of ``REBUILD_MARK_SEC`` shares the recount at its end (a screen of users deleted at once is
+    a few recounts), and that recount starts after each of them: WordPress deleted the rows before it
+    sent the call."""
+    due = ctx.now.replace(microsecond=0) + timedelta(seconds=REBUILD_MARK_SEC - ctx.now.second % REBUILD_MARK_SEC)
+    ctx.enqueue(FUNNEL_REBUILD, {}, run_at=due, dedup_key=f"{FUNNEL_REBUILD}:{due:%Y%m%dT%H%M%S}")
+
+
+def run_rebuild_job(job, rt) -> None:
+    """Runner of ``funnel_rebuild``."""
+    rt.db.run(lambda conn: rebuild(conn, rt.config))

@@ -66,6 +66,16 @@ class Whieda_Jobs_View {
 			/* translators: %s: hook name. */
 			return sprintf( __( 'Действие %s в WordPress', 'whieda-bridge' ), $data['hook'] ?? '?' );
 		}
+		if ( 'attendance_sweep' === $job->kind ) {
+			/* translators: %s: webinar id. */
+			return sprintf( __( 'Итоги посещения: вебинар %s', 'whieda-bridge' ), $data['webinar_id'] ?? '?' );
+		}
+		if ( 'wp_cache_delete' === $job->kind ) {
+			return __( 'Очистка объектного кеша WordPress', 'whieda-bridge' );
+		}
+		if ( 'funnel_rebuild' === $job->kind ) {
+			return __( 'Пересчёт воронки записи после удаления пользователей', 'whieda-bridge' );
+		}
 		return (string) $job->kind;
 	}
 

@@ -122,6 +122,9 @@ final class Whieda_Plugin {
 			}
 		}
 
+		// A viewer deleted in WordPress takes its autowebinar_* rows along: the sidecar counts the funnel again.
+		( new Whieda_User_Deletion() )->register();
+
 		// Lead scenarios: the web form hands Core new contacts (its POST handled on template_redirect, before
 		// the console's refusal status below).
 		$lead_form = new Whieda_Lead_Form();
