@@ -5,8 +5,10 @@ message templates."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 import tomllib
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -18,6 +20,7 @@ from sidecar.scenarios.templating import DEFAULTS_DIR, load_templates
 from sidecar.times import utcnow
 from sidecar.jobs import Jobs
 from sidecar.jobs.worker import backoff
+from sidecar.wordpress import replay
 
 SECRET = "a-shared-secret-of-the-fast-layer"
 BODY = b'{"event_id": "e-1"}'
@@ -153,3 +156,13 @@ def test_every_shipped_template_renders_in_russian_with_its_fields_escaped(key):
     for name in values:
         if "{" + name + "}" in template["text"]:
             assert f"&lt;{name}&gt;" in text and f"<{name}>" not in text, name
+
+
+def test_the_sidecar_asks_wordpress_to_replay_only_while_it_does_not_pull_the_outbox_itself(fast_config):
+    stop = threading.Event()
+    stop.set()  # the asker's loop ends before its first ask: no request leaves this test
+    assert replay.start(replace(fast_config, outbox_pull_sec=5.0, wp_replay_interval_sec=60.0), stop) is None
+    assert replay.start(replace(fast_config, outbox_pull_sec=0.0, wp_replay_interval_sec=0.0), stop) is None
+    asker = replay.start(replace(fast_config, outbox_pull_sec=0.0, wp_replay_interval_sec=60.0), stop)
+    assert asker is not None
+    asker.join(5)

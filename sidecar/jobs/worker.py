@@ -62,7 +62,7 @@ class Worker:
 
     def run_forever(self) -> None:
         log.info("worker started", extra={"fields": {"worker_id": self.worker_id}})
-        replay.start(self.rt.config, self.stop)  # the plugin's outbox drains even on a site nobody visits
+        replay.start(self.rt.config, self.stop)  # with pulling off: the outbox drains on a site nobody visits
         puller = threading.Thread(target=Puller(self.rt, self.stop).run_forever, name="outbox-pull", daemon=True)
         puller.start()
         while not self.stop.is_set():

@@ -5,7 +5,9 @@ anyway: when its worker starts it asks (a signed POST to the plugin's ``/whieda/
 asks again every ``WHIEDA_WP_REPLAY_INTERVAL_SEC`` while the plugin answers that calls are still
 pending or WordPress cannot be reached; with an empty outbox it checks every ``IDLE_CHECKS``
 intervals (a backlog can also form while the sidecar runs, if WordPress could not reach it).
-``0`` turns it off (a site with a system cron, see the README).
+``0`` turns it off (a site with a system cron, see the README). It asks only while the sidecar does not
+pull the outbox itself (``WHIEDA_OUTBOX_PULL_SEC`` 0): the pull reaches WordPress the same way and
+takes the calls in order, so asking as well would only have WordPress send them a second time.
 """
 
 from __future__ import annotations
@@ -46,17 +48,22 @@ def ask(config: Config) -> bool | None:
     return bool(found.get("backlog"))
 
 
+def asks(config: Config) -> bool:
+    return config.wp_replay_interval_sec > 0 and config.outbox_pull_sec <= 0
+
+
 def run(config: Config, stop: threading.Event) -> None:
     """Ask now, then again while there is a backlog (or no answer); until ``stop`` is set."""
     interval = config.wp_replay_interval_sec
-    if interval <= 0:
-        return
     while not stop.is_set():
         backlog = ask(config)
         stop.wait(interval if backlog is not False else interval * IDLE_CHECKS)
 
 
-def start(config: Config, stop: threading.Event) -> threading.Thread:
+def start(config: Config, stop: threading.Event) -> threading.Thread | None:
+    """The asker's thread, if this sidecar asks at all (``asks``)."""
+    if not asks(config):
+        return None
     thread = threading.Thread(target=run, args=(config, stop), name="wp-replay-asker", daemon=True)
     thread.start()
     return thread
