@@ -8,7 +8,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STACK   := $(PY) -m tests.stack
 
-.PHONY: run test test-fast stop replay logs bench chaos deps venv dist install clean jobs pot mo
+.PHONY: run test test-fast stop replay logs bench chaos deps venv dist install clean jobs funnel pot mo
 
 run: venv                ## start (or keep) the local site, sidecar and services; prints URLs and login
 	$(STACK) up run
@@ -75,3 +75,6 @@ clean: stop              ## remove the local stacks' data and the virtualenv
 
 jobs: venv               ## the local stack's pending and failed jobs (messages, reminders); RETRY=ID runs a failed one again
 	set -a && source <($(STACK) env run) && $(PY) -m sidecar jobs $(if $(RETRY),--retry $(RETRY) --all)
+
+funnel: venv             ## the local stack's recording funnel, counted again from the autowebinar_* rows
+	set -a && source <($(STACK) env run) && $(PY) -m sidecar funnel

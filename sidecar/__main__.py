@@ -1,4 +1,4 @@
-"""Command line: ``python -m sidecar serve | worker | bot | migrate | logs | jobs``."""
+"""Command line: ``python -m sidecar serve | worker | bot | migrate | logs | jobs | funnel``."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from .config import Config, ConfigError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sidecar", description="The Whieda Webinars sidecar.")
-    parser.add_argument("command", choices=["serve", "worker", "bot", "migrate", "logs", "jobs"],
+    parser.add_argument("command", choices=["serve", "worker", "bot", "migrate", "logs", "jobs", "funnel"],
                         help="serve: web app, worker and bot, supervised; worker: the background worker alone;"
                              " bot: receive the Telegram bot's updates (one instance at a time polls);"
                              " migrate: create the bridge's tables and exit;"
                              " logs: render JSON log lines from stdin readably (e.g. journalctl -o cat -fu …);"
-                             " jobs: list pending and failed jobs (messages, reminders, emits)")
+                             " jobs: list pending and failed jobs (messages, reminders, emits);"
+                             " funnel: count the recording's funnel again from the autowebinar_* rows (after rows"
+                             " were written behind the sidecar's back) and print it")
     parser.add_argument("--retry", type=int, action="append", default=[], metavar="ID",
                         help="jobs: run this failed job again now (repeatable)")
     parser.add_argument("--all", action="store_true", help="jobs: list after --retry too")
@@ -43,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "jobs":
         from .jobs.cli import run
         return run(config, args.retry, args.all, args.limit)
+    if args.command == "funnel":
+        from .user_meta.funnel import run_cli
+        return run_cli(config)
 
     from .serve import StartupError, prepare, serve
     try:

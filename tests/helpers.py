@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -11,7 +14,7 @@ import uuid
 import requests
 
 from sidecar import signing
-from tests.stack import Stack
+from tests.stack import REPO, Stack
 
 
 class Sidecar:
@@ -139,3 +142,13 @@ def recount_funnel(config) -> None:
         conn.commit()
     finally:
         conn.close()
+
+
+def sidecar_cli(stack: Stack, *args: str) -> str:
+    """``python -m sidecar <args>`` with the stack's settings, as an operator runs it; its output."""
+    env = {**os.environ, **stack.sidecar_env()}
+    env.pop("WHIEDA_ENV_FILE", None)
+    done = subprocess.run([sys.executable, "-m", "sidecar", *args], env=env, cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout

@@ -4,10 +4,7 @@ failed jobs; a failed one can be run again, by an admin with a nonce."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -16,9 +13,8 @@ from sidecar.hooks.api import Call, Context
 from sidecar.runtime import Runtime
 from sidecar.telegram import queue_message
 from sidecar.times import utcnow
-from tests.helpers import login, wait_until
+from tests.helpers import login, sidecar_cli, wait_until
 from tests.live import chat_id, jobs
-from tests.stack import REPO
 
 PAGE = "/wp-admin/options-general.php?page=whieda"
 
@@ -42,12 +38,7 @@ def failed_message(stack, sidecar, config, telegram) -> tuple[str, dict]:
 
 
 def cli(stack, *args: str) -> str:
-    env = {**os.environ, **stack.sidecar_env()}
-    env.pop("WHIEDA_ENV_FILE", None)
-    done = subprocess.run([sys.executable, "-m", "sidecar", "jobs", *args], env=env, cwd=REPO, capture_output=True,
-                          text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return sidecar_cli(stack, "jobs", *args)
 
 
 def test_the_command_lists_pending_and_failed_jobs_and_retries_a_failed_one(stack, telegram, failed_message):

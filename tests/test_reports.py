@@ -18,7 +18,7 @@ import requests
 from sidecar.runtime import Runtime
 from sidecar.times import utcnow
 from tests.browser import new_user
-from tests.helpers import login, php_value, recount_funnel, wait_until
+from tests.helpers import login, php_value, recount_funnel, sidecar_cli, wait_until
 from tests.live import chat_id, new_lead, new_partner, new_webinar, set_status, settled
 from tests.test_attendance import attendance, room_token
 
@@ -362,6 +362,20 @@ def test_a_viewer_deleted_in_wordpress_is_no_longer_in_the_funnel(stack, sidecar
     before = stack.sql(recounts)[0]["n"]
     assert stack.wp_eval(delete % plain) is True
     assert stack.sql(recounts)[0]["n"] == before  # the CLI delivered the call at once, had there been one
+
+
+def test_the_operators_command_counts_the_funnel_again_from_rows_written_by_hand(stack, config, only_these_viewers):
+    usermeta = stack.table("usermeta")
+    for position, progress in ((100, 0), (700, 75)):
+        user = new_user(stack, "candidate")[0]
+        for key, value in (("last_position_sec", position), ("progress_percent", progress)):
+            stack.sql(f"INSERT INTO {usermeta} (user_id, meta_key, meta_value) VALUES (%s, %s, %s)",
+                      (user, f"autowebinar_{key}", str(value)))
+    assert counters(stack) == ({}, {})  # behind the sidecar's back: not counted yet
+    printed = sidecar_cli(stack, "funnel")
+    assert counters(stack) == ({"joined": 2, "p25": 1, "p50": 1, "p75": 1}, {1: 1, 11: 1})
+    assert [line.split() for line in printed.splitlines()[1:]] == [
+        ["joined", "2"], ["p25", "1"], ["p50", "1"], ["p75", "1"], ["p100", "0"], ["cta", "0"]]
 
 
 def test_the_report_capability_reaches_roles_granted_by_the_first_release_once(stack):

@@ -11,16 +11,18 @@ changes the meta (seed 001: no aggregates in user meta):
 
 A viewer moves between minutes once a minute of watching, so most progress reports touch no counter. Rows
 are touched in key order; a deadlock between two writers is retried by ``Database.run``. ``rebuild``
-counts everything again from the meta rows: the migration does, and so does the ``funnel_rebuild`` job
-when WordPress deleted a viewer (``whieda_user_deleted``), whose rows went without the store.
+counts everything again from the meta rows: the migration does, so does the ``funnel_rebuild`` job when
+WordPress deleted a viewer (``whieda_user_deleted``), whose rows went without the store, and so does
+``python -m sidecar funnel`` (``make funnel``) for rows written by hand.
 """
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from typing import Any
 
-from ..db import execute
+from ..db import Database, execute
 from ..jobs import FUNNEL_REBUILD
 
 REBUILD_MARK_SEC = 10  # deletions within one such stretch share a recount
@@ -99,3 +101,15 @@ def on_user_deleted(ctx, call) -> None:
 def run_rebuild_job(job, rt) -> None:
     """Runner of ``funnel_rebuild``."""
     rt.db.run(lambda conn: rebuild(conn, rt.config))
+
+
+def run_cli(config, out=sys.stdout) -> int:
+    """``python -m sidecar funnel``: count again, then print the counters by step."""
+    db = Database(config)
+    db.run(lambda conn: rebuild(conn, config))
+    found = db.query(f"SELECT step, viewers FROM {config.table('whieda_aw_funnel')}")
+    counted = {row["step"]: int(row["viewers"]) for row in found}
+    print("the recording's funnel, counted again from the autowebinar_* rows:", file=out)
+    for step in ("joined", *(f"p{n}" for n in STEPS), "cta"):
+        print(f"  {step:<7} {counted.get(step, 0)}", file=out)
+    return 0

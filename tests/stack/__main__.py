@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import subprocess
 import sys
 
@@ -40,7 +41,7 @@ def main() -> int:
             tail.terminate()
     elif args.command == "env":
         for key, value in stack.sidecar_env().items():
-            print(f"{key}={value}")
+            print(f"{key}={shlex.quote(value)}")  # for the shell: make jobs and make funnel source it
     return 0
 
 
