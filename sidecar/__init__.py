@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from .config import Config
 from .db import Error as DatabaseError
-from .errors import Refused
+from .errors import CRASHED, DATABASE_DOWN, Refused
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +51,15 @@ def create_app(config: Config | None = None) -> Flask:
 
 def _register_errors(app: Flask) -> None:
     from .ops import metrics
+    from .web import note_refusal
 
     def refuse(status: int, body: dict, level: int = logging.WARNING):
         endpoint = request.url_rule.rule if request.url_rule else "(no route)"
-        metrics.REFUSALS.labels(endpoint, str(status)).inc()
         if request.blueprint == "bridge":
             hook = (request.view_args or {}).get("hook", "")
             known = hook in app.extensions["whieda"].contract.hooks
             metrics.HOOKS.labels(hook if known else "(unknown)", "refused").inc()
-        log.log(level, "refused %s %s: %s", request.method, request.path, body["error"], extra={"fields": {
-            "status": status, "path": request.path, "reason": body["error"], "details": body.get("details")}})
+        note_refusal(endpoint, request.method, request.path, status, body, level)
         return jsonify(body), status
 
     @app.errorhandler(Refused)
@@ -75,9 +74,9 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(DatabaseError)
     def database_down(exc: DatabaseError):
         log.error("database error: %s", exc)
-        return refuse(503, {"error": "the database is unavailable; retry later"}, logging.ERROR)
+        return refuse(503, {"error": DATABASE_DOWN}, logging.ERROR)
 
     @app.errorhandler(Exception)
     def crashed(exc: Exception):
         log.exception("unhandled error")
-        return refuse(500, {"error": "internal error; nothing was applied"}, logging.ERROR)
+        return refuse(500, {"error": CRASHED}, logging.ERROR)

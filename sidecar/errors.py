@@ -1,9 +1,14 @@
-"""Refusals: one exception family, mapped to HTTP in one place (``sidecar.create_app``).
+"""Refusals: one exception family, mapped to HTTP by ``sidecar.create_app`` (and, for the hottest
+requests, by ``sidecar.fastpath`` ahead of Flask; both count and log through ``web.note_refusal``).
 
 Raise the subclass that says why; ``details`` carries field errors for the caller.
 """
 
 from __future__ import annotations
+
+# What a caller is told when the request failed for no fault of its own; nothing was written.
+DATABASE_DOWN = "the database is unavailable; retry later"
+CRASHED = "internal error; nothing was applied"
 
 
 class Refused(Exception):

@@ -22,10 +22,9 @@ from http import HTTPStatus
 from .autowebinar import sessions
 from .autowebinar.routes import position_of, viewer_of
 from .db import Error as DatabaseError
-from .errors import Refused, TooLarge
-from .ops import metrics
+from .errors import CRASHED, DATABASE_DOWN, Refused, TooLarge
 from .rooms.routes import presence_ping, state_answer, webinar_id_of
-from .web import parse_json
+from .web import note_refusal, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +49,10 @@ class FastPaths:
             status, headers, payload = self.refused(environ, rule, exc.status, exc.body())
         except DatabaseError as exc:
             log.error("database error: %s", exc)
-            status, headers, payload = self.refused(
-                environ, rule, 503, {"error": "the database is unavailable; retry later"}, logging.ERROR)
+            status, headers, payload = self.refused(environ, rule, 503, {"error": DATABASE_DOWN}, logging.ERROR)
         except Exception:
             log.exception("unhandled error")
-            status, headers, payload = self.refused(
-                environ, rule, 500, {"error": "internal error; nothing was applied"}, logging.ERROR)
+            status, headers, payload = self.refused(environ, rule, 500, {"error": CRASHED}, logging.ERROR)
         finally:
             self.rt.db.release()
         start_response(f"{status} {HTTPStatus(status).phrase}",
@@ -101,8 +98,5 @@ class FastPaths:
         return status, JSON_HEADERS, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
     def refused(self, environ, rule: str, status: int, body: dict, level: int = logging.WARNING):
-        path = environ.get("PATH_INFO", "")
-        metrics.REFUSALS.labels(rule, str(status)).inc()
-        log.log(level, "refused %s %s: %s", environ.get("REQUEST_METHOD"), path, body["error"], extra={"fields": {
-            "status": status, "path": path, "reason": body["error"], "details": body.get("details")}})
+        note_refusal(rule, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""), status, body, level)
         return self.json(body, status)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from flask import current_app, request
 
 from . import signing
 from .errors import BadRequest, Unauthorized
+from .ops import metrics
 from .runtime import Runtime
+
+log = logging.getLogger("sidecar")
 
 
 def runtime() -> Runtime:
@@ -44,3 +48,10 @@ def parse_json(raw: bytes) -> dict:
     if not isinstance(body, dict):
         raise BadRequest("the JSON body must be an object")
     return body
+
+
+def note_refusal(endpoint: str, method: str, path: str, status: int, body: dict, level: int = logging.WARNING) -> None:
+    """Count a refusal by its route (``endpoint``, as Flask names it) and log it with its reason."""
+    metrics.REFUSALS.labels(endpoint, str(status)).inc()
+    log.log(level, "refused %s %s: %s", method, path, body["error"], extra={"fields": {
+        "status": status, "path": path, "reason": body["error"], "details": body.get("details")}})

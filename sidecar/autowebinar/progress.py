@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..db import Error as DatabaseError
-from ..errors import Refused, Unavailable
+from ..errors import CRASHED, DATABASE_DOWN, Refused, Unavailable
 from ..hooks.api import Call, Context
 from ..times import utcnow
 from . import sessions
@@ -108,7 +108,7 @@ class ProgressReports:
                 contexts.append(ctx)
             rt.user_meta.flush(conn, deferred)
 
-        failure = (partial(Refused, status=500), "internal error; nothing was applied")  # until it is stored
+        failure = (partial(Refused, status=500), CRASHED)  # until it is stored
         try:
             rt.db.run(work)
             failure = None
@@ -116,7 +116,7 @@ class ProgressReports:
                 ctx._run_after_commit()
         except DatabaseError:  # as for a lone write: 503, the player retries
             log.exception("a batch of %d viewer progress reports was not stored", len(batch))
-            failure = (Unavailable, "the database is unavailable; retry later")
+            failure = (Unavailable, DATABASE_DOWN)
         except Exception:
             log.exception("a batch of %d viewer progress reports was not stored", len(batch))
         finally:  # never leave a request waiting, whatever happened
